@@ -1,0 +1,39 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# install-deps.sh - install every Debian package perf-analysis needs.
+#
+# Idempotent and non-interactive: asks dpkg what is already installed, runs
+# `apt-get update` at most once, and installs only what is missing. Needs root
+# when something is missing. `--check` only reports, exit 1 if anything is missing.
+set -eu
+
+# Build: compilers, eBPF toolchain, libraries.
+PKGS_BUILD="make gcc gcc-multilib clang llvm pkg-config bpftool libbpf-dev libelf-dev zlib1g-dev
+libjansson-dev libsqlite3-dev libmicrohttpd-dev"
+# Tests and benchmarks: test framework, ground truth and peers.
+PKGS_TEST="libcmocka-dev linux-perf bpftrace util-linux procps tmux"
+
+missing=""
+for p in $PKGS_BUILD $PKGS_TEST; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+		missing="$missing $p"
+	fi
+done
+
+if [ -z "$missing" ]; then
+	exit 0
+fi
+if [ "${1:-}" = "--check" ]; then
+	echo "install-deps: missing:$missing" >&2
+	exit 1
+fi
+if [ "$(id -u)" -ne 0 ]; then
+	echo "install-deps: missing packages:$missing; run as root: sudo $0" >&2
+	exit 1
+fi
+echo "install-deps: installing:$missing" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+# shellcheck disable=SC2086 # word splitting of the package list is intended
+apt-get install -y -qq --no-install-recommends $missing >/dev/null
