@@ -108,6 +108,59 @@ run-benchmarks: $(BENCH_BIN)
 	$(Q)scripts/run-benchmarks.sh $(BUILD)
 
 # ---------------------------------------------------------------------------
+# Application instrumentation (issue 8): the runtime behind the seed's macros
+# (lib/instrument.o, one of libperfanalysis's objects: LIB_OBJ), the daemon's
+# side (daemon/app-rings.o: DAEMON_OBJ), their tests, the seed's examples and
+# the benchmark against rdtsc and LTTng-UST.
+INSTR_LIB_OBJ := $(BUILD)/lib/instrument.o
+INSTR_DAEMON_OBJ := $(BUILD)/daemon/app-rings.o
+LIB_OBJ += $(INSTR_LIB_OBJ)
+DAEMON_OBJ += $(INSTR_DAEMON_OBJ)
+INSTR_HELPER_OBJ := $(BUILD)/tests/helpers/app-test-daemon.o
+INSTR_LIBS := $(CORE_LIB) -ljansson $(LDLIBS_USER)
+INSTR_INC := -Idaemon -Ilib -Itests/helpers
+$(BUILD)/tests/unit/test-app-rings.o $(BUILD)/tests/unit/test-instrument.o: CPPFLAGS += $(INSTR_INC)
+$(BUILD)/tests/helpers/%.o $(BUILD)/bench/instrument/%.o: CPPFLAGS += $(INSTR_INC)
+
+$(BUILD)/tests/unit/test-app-rings: $(INSTR_DAEMON_OBJ) $(INSTR_LIB_OBJ)
+$(BUILD)/tests/unit/test-app-rings: LDLIBS_USER := $(INSTR_LIBS)
+$(BUILD)/tests/unit/test-instrument: $(INSTR_LIB_OBJ) $(INSTR_DAEMON_OBJ) $(INSTR_HELPER_OBJ)
+$(BUILD)/tests/unit/test-instrument: LDLIBS_USER := $(INSTR_LIBS)
+
+# A stand-in daemon for the shell tests and the benchmark: accepts app.attach
+# on a socket, drains with app-rings, prints what it received.
+INSTR_DRAIN := $(BUILD)/tests/helpers/app-drain
+$(INSTR_DRAIN): $(BUILD)/tests/helpers/app-drain.o $(INSTR_HELPER_OBJ) $(INSTR_DAEMON_OBJ) $(CORE_LIB)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(INSTR_LIBS)
+
+# The seed's examples, instrumented, and the same source compiled out.
+INSTR_SEED := $(BUILD)/examples/instrument-seed
+$(INSTR_SEED): $(BUILD)/examples/instrument-seed.o $(INSTR_LIB_OBJ) $(CORE_LIB)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS_USER)
+$(INSTR_SEED)-disabled: examples/instrument-seed.c | $(DEPS_STAMP)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -DPERF_ANALYSIS_DISABLE $< -o $@
+
+INSTR_CHECK_BINS := $(INSTR_DRAIN) $(INSTR_SEED) $(INSTR_SEED)-disabled
+TEST_BINS += tests/integration/test-instrument-seed.sh
+check: $(INSTR_CHECK_BINS)
+
+# Benchmark: bench/instrument/ is outside bench/*.c, which bench-core links.
+INSTR_BENCH := $(BUILD)/bench/instrument/bench-instrument
+INSTR_BENCH_OBJ := $(BUILD)/bench/instrument/bench-instrument.o $(BUILD)/bench/instrument/lttng-tp.o
+$(BUILD)/bench/instrument/%.o: CPPFLAGS += -Ibench/instrument
+$(INSTR_BENCH): $(INSTR_BENCH_OBJ) $(INSTR_LIB_OBJ) $(INSTR_HELPER_OBJ) $(INSTR_DAEMON_OBJ) $(CORE_LIB)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(INSTR_LIBS) -llttng-ust -ldl
+run-benchmarks: $(INSTR_BENCH)
+bench-instrument: $(INSTR_BENCH)
+	$(Q)sh bench/instrument.sh $(BUILD)
+.PHONY: bench-instrument
+
+# ---------------------------------------------------------------------------
 check: $(TEST_BINS) check-freestanding
 	$(Q)scripts/run-tests.sh $(TEST_BINS)
 
