@@ -676,6 +676,16 @@ __attribute__((constructor)) static void pa_app_init(void)
 	(void)pthread_once(&pa_app_once, init_once);
 }
 
+int pa_app_region_fd(void)
+{
+	int fd;
+
+	pthread_mutex_lock(&pa_app.lock);
+	fd = pa_app.region.fd;
+	pthread_mutex_unlock(&pa_app.lock);
+	return fd;
+}
+
 /* ---- Public API ----------------------------------------------------------- */
 
 int perf_event_register(const char *name)

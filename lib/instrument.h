@@ -67,4 +67,7 @@ int pa_app_format_attach(char *buf, size_t size, uint32_t pid, const char *comm,
  */
 int pa_app_reply_ok(const char *line);
 
+/* The memfd of this process's region, or -1 before the first attach (benchmarks). */
+int pa_app_region_fd(void);
+
 #endif /* PA_LIB_INSTRUMENT_H */

@@ -116,6 +116,10 @@ bool pa_app_make_room(struct pa_app_thread *t);
 bool pa_app_thread_ready(struct pa_app_thread *t);
 uint64_t pa_app_clock_slow(void);
 
+#if __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "perf_analysis.h writes samples as little-endian words"
+#endif
+
 #if defined(__x86_64__) || defined(__i386__)
 static inline __attribute__((always_inline)) uint64_t pa_app_clock(void)
 {
@@ -131,6 +135,8 @@ static inline uint64_t pa_app_clock(void)
 }
 #endif
 
+typedef uint64_t __attribute__((may_alias)) pa_app_word;
+
 static inline __attribute__((always_inline)) bool pa_app_on(void)
 {
 	return __builtin_expect(__atomic_load_n(&pa_app_gate, __ATOMIC_RELAXED) != 0, 1);
@@ -141,7 +147,7 @@ static inline __attribute__((always_inline)) void
 pa_app_put(struct pa_app_thread *t, uint32_t event, uint32_t flags, uint64_t now, uint64_t duration,
 	   uint32_t task, uint32_t thread, uint32_t data1, uint32_t data2)
 {
-	struct perf_sample s;
+	pa_app_word *slot = (pa_app_word *)(t->slots + (t->head & t->mask));
 
 	if (__builtin_expect(duration > UINT32_MAX, 0)) {
 		duration >>= 16;
@@ -149,16 +155,15 @@ pa_app_put(struct pa_app_thread *t, uint32_t event, uint32_t flags, uint64_t now
 		if (duration > UINT32_MAX)
 			duration = UINT32_MAX;
 	}
-	s.timestamp_ns = now;
-	s.duration_ns = (uint32_t)duration;
-	s.event = (uint8_t)event;
-	s.flags = (uint8_t)flags;
-	s.cpu = (uint16_t)*t->cpu;
-	s.task_id = task;
-	s.thread_id = thread ? thread : t->tid;
-	s.data1 = data1;
-	s.data2 = data2;
-	t->slots[t->head & t->mask] = s;
+	/*
+	 * struct perf_sample as four 64-bit words (little-endian): four stores
+	 * instead of nine field stores, which would cost more than the rdtsc.
+	 */
+	slot[0] = now;
+	slot[1] = duration | (uint64_t)(uint8_t)event << 32 | (uint64_t)(uint8_t)flags << 40 |
+		  (uint64_t)(uint16_t)*t->cpu << 48;
+	slot[2] = task | (uint64_t)(thread ? thread : t->tid) << 32;
+	slot[3] = data1 | (uint64_t)data2 << 32;
 	__atomic_store_n(t->head_pub, ++t->head, __ATOMIC_RELEASE);
 }
 
