@@ -51,7 +51,8 @@ typedef void (*pa_app_name_fn)(uint32_t id, const char *name, void *userdata);
 
 /*
  * Map and validate the region in `memfd`, sent by process `pid` (the peer's
- * SO_PEERCRED pid; the region must name the same pid). The memfd is not
+ * SO_PEERCRED pid; the region must name the same pid; 0 trusts the region's
+ * own pid, for tests only). The memfd is not
  * consumed: the caller may close it at once, the mapping stays. On failure,
  * when `why` is not NULL, a sentence naming what is wrong is written there.
  * Returns 0 and sets *ret; or -EINVAL (not a sealed memfd, bad size, bad
