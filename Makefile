@@ -108,6 +108,46 @@ run-benchmarks: $(BENCH_BIN)
 	$(Q)scripts/run-benchmarks.sh $(BUILD)
 
 # ---------------------------------------------------------------------------
+# Kernel capture (issue 3): bpf/*.bpf.c -> .bpf.o -> .skel.h -> daemon/collector.o.
+# vmlinux.h is generated from the running kernel's BTF. Anything linking
+# $(COLLECTOR_OBJ) also needs $(COLLECTOR_LIBS).
+BPF_SRC := $(wildcard bpf/*.bpf.c)
+BPF_OBJ := $(BPF_SRC:bpf/%.bpf.c=$(BUILD)/bpf/%.bpf.o)
+BPF_SKEL := $(BPF_SRC:bpf/%.bpf.c=$(BUILD)/bpf/%.skel.h)
+BPF_CFLAGS := -target bpf -O2 -g -D__TARGET_ARCH_x86 -Wall -Wno-unused-function \
+	-I$(BUILD)/bpf -Iinclude -Icore
+COLLECTOR_OBJ := $(BUILD)/daemon/collector.o
+COLLECTOR_LIBS := -lbpf -lelf -lz
+
+$(BUILD)/bpf/vmlinux.h: | $(DEPS_STAMP)
+	$(call msg,BTF,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@
+$(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c bpf/capture.h core/hist-layout.h core/token-bucket.h \
+		include/perf-analysis/perf_events.h $(BUILD)/bpf/vmlinux.h
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+$(BUILD)/bpf/%.skel.h: $(BUILD)/bpf/%.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name $*_bpf > $@
+$(COLLECTOR_OBJ): $(BPF_SKEL)
+
+WORKLOAD := $(BUILD)/tests/workloads/workload
+$(WORKLOAD): $(BUILD)/tests/workloads/workload.o
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS_USER)
+
+CAPTURE_TEST := $(BUILD)/tests/integration/test-capture
+$(CAPTURE_TEST): $(BUILD)/tests/integration/test-capture.o $(COLLECTOR_OBJ) $(CORE_LIB) | $(WORKLOAD)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(CFLAGS) $^ -o $@ -lcmocka $(COLLECTOR_LIBS) $(LDLIBS_USER)
+
+.PHONY: capture
+capture: $(COLLECTOR_OBJ) $(WORKLOAD)
+all: capture
+TEST_BINS += $(CAPTURE_TEST)
+
+# ---------------------------------------------------------------------------
 check: $(TEST_BINS) check-freestanding
 	$(Q)scripts/run-tests.sh $(TEST_BINS)
 
