@@ -85,7 +85,8 @@ struct task_ctx {
 	uint8_t ipc;          /* 0, or event id + 1 */
 	uint8_t vm;           /* 0, or event id + 1 */
 	uint8_t create_ev;    /* 0, or event id + 1 */
-	uint8_t pad[5];
+	uint8_t pad;
+	uint32_t create_gen;  /* pa_cfg.filter_gen when the creation was admitted */
 };
 
 struct {
@@ -277,7 +278,7 @@ static __always_inline void record(uint32_t slot, uint32_t ev, uint64_t dur, boo
 				   uint32_t tgid, uint32_t tid, uint32_t d1, uint32_t d2, uint8_t flags)
 {
 	struct pa_bpf_stats *st = bpf_map_lookup_elem(&stats, &slot);
-	unsigned int b;
+	uint64_t b;
 
 	if (!st)
 		return;
@@ -289,6 +290,8 @@ static __always_inline void record(uint32_t slot, uint32_t ev, uint64_t dur, boo
 	st->total += dur;
 	add_square(st, dur);
 	b = pa_hist_bucket(dur);
+	/* one register for the bound check and the index, or the verifier loses the bound */
+	barrier_var(b);
 	if (b < PA_HIST_BUCKETS)
 		st->buckets[b]++;
 	if (err) {
@@ -305,6 +308,21 @@ static __always_inline void count_lost(uint32_t slot)
 
 	if (st)
 		st->lost++;
+}
+
+/*
+ * Record a pending creation (task_newtask admitted it) at the child's first
+ * sign of life: its first switch-in, else its first return to user space
+ * (sys_exit of fork/clone), else its exit, so that the count never depends
+ * on one hook. Dropped if the filters changed in between.
+ */
+static __always_inline void consume_create(struct task_ctx *tc, uint64_t now, uint32_t tgid, uint32_t tid)
+{
+	uint32_t ev = tc->create_ev - 1;
+
+	tc->create_ev = 0;
+	if (ev < PERF_EVENT_MAX && tc->create_gen == pa_cfg.filter_gen)
+		record(ev, ev, now - tc->create_ts, false, now, tgid, tid, tc->create_parent, tc->create_flags, 0);
 }
 
 /* Is fd of the current task a pipe or a Unix socket? */
@@ -426,6 +444,8 @@ int BPF_PROG(pa_sys_exit, struct pt_regs *regs, long ret)
 	if (!(mask & SYS_EVENTS) || !current_ok(pid_tgid))
 		return 0;
 	tc = bpf_task_storage_get(&task_ctx, bpf_get_current_task_btf(), 0, 0);
+	if (tc && tc->create_ev)
+		consume_create(tc, now, tgid, tid);
 	if (!tc || !tc->sys_start) {
 		long onr = regs->orig_ax;
 
@@ -530,14 +550,8 @@ int BPF_PROG(pa_sched_switch, bool preempt, struct task_struct *prev, struct tas
 	}
 	ntgid = next->tgid;
 	tc = bpf_task_storage_get(&task_ctx, next, 0, 0);
-	if (tc && tc->create_ev) {
-		uint32_t ev = tc->create_ev - 1;
-
-		tc->create_ev = 0;
-		if (ev < PERF_EVENT_MAX)
-			record(ev, ev, now - tc->create_ts, false, now, ntgid, npid, tc->create_parent,
-			       tc->create_flags, 0);
-	}
+	if (tc && tc->create_ev)
+		consume_create(tc, now, ntgid, npid);
 	if (!cs || !task_ok(next))
 		return 0;
 	if (tc && tc->wake_ts) {
@@ -581,6 +595,7 @@ int BPF_PROG(pa_task_newtask, struct task_struct *task, u64 clone_flags)
 	}
 	tc->create_ts = bpf_ktime_get_ns();
 	tc->create_ev = ev + 1;
+	tc->create_gen = pa_cfg.filter_gen;
 	tc->create_parent = (uint32_t)pid_tgid;
 	tc->create_flags = (uint32_t)clone_flags;
 	return 0;
@@ -593,7 +608,10 @@ int BPF_PROG(pa_sched_process_exit, struct task_struct *p, bool group_dead)
 	uint64_t now = bpf_ktime_get_ns(), pid_tgid = bpf_get_current_pid_tgid(), start;
 	uint32_t ev = group_dead ? PERF_EVENT_TASK_TERMINATE : PERF_EVENT_THREAD_TERMINATE;
 	uint32_t tgid = pid_tgid >> 32;
+	struct task_ctx *tc = bpf_task_storage_get(&task_ctx, p, 0, 0);
 
+	if (tc && tc->create_ev)
+		consume_create(tc, now, tgid, (uint32_t)pid_tgid);
 	if (current_ok(pid_tgid) && (pa_cfg.event_mask & BIT(ev))) {
 		start = group_dead ? BPF_CORE_READ(p, group_leader, start_time) : p->start_time;
 		record(ev, ev, now > start ? now - start : 0, false, now, tgid, (uint32_t)pid_tgid,

@@ -149,6 +149,7 @@ static void push_config(struct pa_collector *c, const struct pa_collector_config
 	k->sample_rate = cfg->sample_rate;
 	k->wakeup_bytes = ring_bytes(cfg->buffer_samples) / 4;
 	k->event_mask = cfg->event_mask;
+	k->filter_gen++;
 	if (rate_changed)
 		k->generation++;
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
@@ -707,6 +708,8 @@ int pa_collector_overhead(struct pa_collector *c, struct pa_collector_overhead *
 		p->run_time_ns = info.run_time_ns;
 		ret->run_cnt += info.run_cnt;
 		ret->run_time_ns += info.run_time_ns;
+		p->misses = info.recursion_misses;
+		ret->misses += info.recursion_misses;
 	}
 	return 0;
 }

@@ -130,6 +130,7 @@ struct pa_collector_prog {
 	bool attached;
 	uint64_t run_cnt;
 	uint64_t run_time_ns;
+	uint64_t misses;      /* runs the kernel skipped (recursion on this CPU): events lost */
 };
 struct pa_collector_overhead {
 	bool stats_enabled;
@@ -137,6 +138,7 @@ struct pa_collector_overhead {
 	struct pa_collector_prog prog[PA_COLLECTOR_PROGS_MAX];
 	uint64_t run_cnt;     /* sums over the programs */
 	uint64_t run_time_ns;
+	uint64_t misses;
 };
 
 int pa_collector_overhead(struct pa_collector *c, struct pa_collector_overhead *ret);
