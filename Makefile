@@ -142,8 +142,29 @@ $(CAPTURE_TEST): $(BUILD)/tests/integration/test-capture.o $(COLLECTOR_OBJ) $(CO
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(CFLAGS) $^ -o $@ -lcmocka $(COLLECTOR_LIBS) $(LDLIBS_USER)
 
+# Kernel overhead benchmarks (bench/kernel-overhead.sh): the floor (empty
+# programs on the same hooks), a runner, and a getppid loop.
+$(BUILD)/bench/kernel/%.bpf.o: bench/kernel/%.bpf.c $(BUILD)/bpf/vmlinux.h
+	$(call msg,BPF,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+$(BUILD)/bench/kernel/%.skel.h: $(BUILD)/bench/kernel/%.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name $*_bpf > $@
+$(BUILD)/bench/kernel/pa-kbench.o: CPPFLAGS += -I$(BUILD)/bench/kernel
+$(BUILD)/bench/kernel/pa-kbench.o: $(BUILD)/bench/kernel/empty.skel.h
+KBENCH := $(BUILD)/bench/kernel/pa-kbench
+$(KBENCH): $(BUILD)/bench/kernel/pa-kbench.o $(COLLECTOR_OBJ) $(CORE_LIB)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(COLLECTOR_LIBS) $(LDLIBS_USER)
+$(BUILD)/bench/kernel/getppid-loop: $(BUILD)/bench/kernel/getppid-loop.o
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(CFLAGS) $^ -o $@
+KBENCH_BINS := $(KBENCH) $(BUILD)/bench/kernel/getppid-loop $(WORKLOAD)
+run-benchmarks: $(KBENCH_BINS)
+
 .PHONY: capture
-capture: $(COLLECTOR_OBJ) $(WORKLOAD)
+capture: $(COLLECTOR_OBJ) $(WORKLOAD) $(KBENCH_BINS)
 all: capture
 TEST_BINS += $(CAPTURE_TEST)
 
