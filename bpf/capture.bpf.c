@@ -212,6 +212,18 @@ static __always_inline bool take_token(uint64_t now)
 		pa_tb_init(&tbs->tb, pa_cfg.sample_rate, 0, now);
 		tbs->generation = pa_cfg.generation;
 	}
+	/*
+	 * Fast refusal without pa_tb_take()'s division: not even one token after
+	 * refilling for the elapsed time. Leaving last_ns alone is exact, since
+	 * the refill is linear in elapsed time below the bucket's capacity.
+	 */
+	if (tbs->tb.nanotokens < PA_NSEC_PER_SEC && now >= tbs->tb.last_ns) {
+		uint64_t elapsed = now - tbs->tb.last_ns;
+
+		if (elapsed < PA_NSEC_PER_SEC &&
+		    tbs->tb.nanotokens + elapsed * tbs->tb.rate < PA_NSEC_PER_SEC)
+			return false;
+	}
 	return pa_tb_take(&tbs->tb, now);
 }
 
@@ -418,7 +430,9 @@ int BPF_PROG(pa_sys_enter, struct pt_regs *regs, long id)
 	uint32_t mask = pa_cfg.event_mask;
 	struct task_ctx *tc;
 
-	if (!(mask & SYS_EVENTS) || !current_ok(bpf_get_current_pid_tgid()))
+	if (!(mask & SYS_EVENTS))
+		return 0;
+	if ((pa_cfg.flags & PA_CFG_FILTER) && !current_ok(bpf_get_current_pid_tgid()))
 		return 0;
 	tc = bpf_task_storage_get(&task_ctx, bpf_get_current_task_btf(), 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (!tc)

@@ -495,6 +495,8 @@ int pa_collector_read_stats(struct pa_collector *c, unsigned int event, struct p
 	static struct pa_bpf_stats acc; /* 11 KiB: single-threaded by contract */
 	int r;
 
+	if (!c->skel)
+		return -ENODEV;
 	r = read_event(c, event, &acc);
 	if (r < 0)
 		return r;
@@ -519,6 +521,8 @@ int pa_collector_read_counts(struct pa_collector *c, unsigned int event, struct 
 	static struct pa_bpf_stats acc;
 	int r;
 
+	if (!c->skel)
+		return -ENODEV;
 	r = read_event(c, event, &acc);
 	if (r < 0)
 		return r;
@@ -558,6 +562,8 @@ int pa_collector_read_syscall(struct pa_collector *c, unsigned int nr, struct pa
 
 	if (nr >= PA_COLLECTOR_SYSCALL_MAX)
 		return -EINVAL;
+	if (!c->skel)
+		return -ENODEV;
 	r = sum_syscall(c, nr, &acc);
 	if (r < 0)
 		return r;
@@ -588,6 +594,8 @@ static int zero_maps(struct pa_collector *c)
 
 int pa_collector_reset(struct pa_collector *c)
 {
+	if (!c->skel)
+		return -ENODEV;
 	memset(c->carry, 0, sizeof(c->carry));
 	memset(c->carry_sys, 0, sizeof(c->carry_sys));
 	return zero_maps(c);
@@ -628,6 +636,8 @@ int pa_collector_configure(struct pa_collector *c, const struct pa_collector_con
 	r = check_config(cfg);
 	if (r < 0)
 		return r;
+	if (!c->skel)
+		return -ENODEV;
 	if (ring_bytes(cfg->buffer_samples) != ring_bytes(old.buffer_samples)) {
 		/* a ring buffer's size is fixed at creation: reload, carrying the statistics over */
 		r = save_carry(c);
@@ -637,10 +647,10 @@ int pa_collector_configure(struct pa_collector *c, const struct pa_collector_con
 		c->cfg = *cfg;
 		r = load(c, &why);
 		if (r < 0) {
-			/* try to get back to where we were */
+			/* try to get back to where we were; if even that fails, every
+			 * call returns -ENODEV until pa_collector_free() */
 			c->cfg = old;
-			if (load(c, &why) < 0)
-				return r;
+			(void)load(c, &why);
 			return r;
 		}
 	} else {
@@ -669,6 +679,8 @@ const struct pa_collector_features *pa_collector_features(const struct pa_collec
 
 int pa_collector_fd(const struct pa_collector *c)
 {
+	if (!c->rb)
+		return -ENODEV;
 	return ring_buffer__epoll_fd(c->rb);
 }
 
@@ -676,6 +688,8 @@ int pa_collector_drain(struct pa_collector *c, pa_sample_fn fn, void *userdata)
 {
 	int n;
 
+	if (!c->rb)
+		return -ENODEV;
 	c->drain_fn = fn;
 	c->drain_userdata = userdata;
 	n = ring_buffer__consume(c->rb);
@@ -691,6 +705,8 @@ int pa_collector_overhead(struct pa_collector *c, struct pa_collector_overhead *
 	int h;
 
 	memset(ret, 0, sizeof(*ret));
+	if (!c->skel)
+		return -ENODEV;
 	ret->stats_enabled = c->stats_fd >= 0 || read_bpf_stats_sysctl();
 	for (h = 0; h < H_MAX && h < PA_COLLECTOR_PROGS_MAX; h++) {
 		struct pa_collector_prog *p = &ret->prog[ret->n++];

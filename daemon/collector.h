@@ -54,7 +54,14 @@ int pa_collector_open(const struct pa_collector_config *cfg, struct pa_collector
 
 void pa_collector_free(struct pa_collector *c); /* detaches; NULL is fine */
 
-/* Apply a new configuration without reloading the programs (a buffer resize may re-create the ring). */
+/*
+ * Apply a new configuration without reloading the programs: event mask
+ * (hooks no enabled event needs are detached), sample rate, filters. A new
+ * buffer size reloads the programs (statistics carried over, queued samples
+ * lost); if that reload fails the old configuration is restored, and if even
+ * that fails every call returns -ENODEV. Returns 0, -EINVAL for a bad
+ * configuration (nothing changed), or a negative errno.
+ */
 int pa_collector_configure(struct pa_collector *c, const struct pa_collector_config *cfg);
 
 const struct pa_collector_features *pa_collector_features(const struct pa_collector *c);

@@ -582,6 +582,34 @@ static void test_bad_config(void **state)
 	(void)state;
 }
 
+/* Without privileges, open fails with -EPERM and says what to do. */
+static void test_not_root(void **state)
+{
+	struct pa_collector_config cfg = PA_COLLECTOR_CONFIG_DEFAULT;
+	int st;
+	pid_t pid = fork();
+
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct pa_collector *c = NULL;
+		const char *why = NULL;
+		int r;
+
+		if (setgid(65534) < 0 || setuid(65534) < 0)
+			_exit(101);
+		r = pa_collector_open(&cfg, &c, &why);
+		if (r == 0)
+			_exit(102);
+		if (!why || !strstr(why, "root"))
+			_exit(103);
+		_exit(-r);
+	}
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), EPERM);
+	(void)state;
+}
+
 static int setup(void **state)
 {
 	struct pa_collector_config cfg = PA_COLLECTOR_CONFIG_DEFAULT;
@@ -621,6 +649,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_bad_config),
+		cmocka_unit_test(test_not_root),
 		cmocka_unit_test(test_workload_exact),
 		cmocka_unit_test(test_comm_filter),
 		cmocka_unit_test(test_low_rate),
