@@ -8,51 +8,7 @@
  * nearly all of them) square into one word and cost one add with carry.
  */
 #include "histogram.h"
-
-/* A 128-bit unsigned number as two words; i386 has no __int128. */
-struct u128 {
-	uint64_t lo;
-	uint64_t hi;
-};
-
-/* a * b, full 128-bit product, from four 32x32->64 products. */
-static struct u128 mul_64x64(uint64_t a, uint64_t b)
-{
-	uint64_t a0 = (uint32_t)a, a1 = a >> 32, b0 = (uint32_t)b, b1 = b >> 32;
-	uint64_t p00 = a0 * b0, p01 = a0 * b1, p10 = a1 * b0, p11 = a1 * b1;
-	/* middle column: three 32-bit terms, < 2^34 */
-	uint64_t mid = (p00 >> 32) + (uint32_t)p01 + (uint32_t)p10;
-	struct u128 r;
-
-	r.lo = (mid << 32) | (uint32_t)p00;
-	r.hi = p11 + (p01 >> 32) + (p10 >> 32) + (mid >> 32);
-	return r;
-}
-
-/* a * b modulo 2^128. */
-static struct u128 mul_128x64(struct u128 a, uint64_t b)
-{
-	struct u128 r = mul_64x64(a.lo, b);
-
-	r.hi += a.hi * b;
-	return r;
-}
-
-static struct u128 add_128(struct u128 a, struct u128 b)
-{
-	struct u128 r = { a.lo + b.lo, a.hi + b.hi };
-
-	r.hi += r.lo < a.lo;
-	return r;
-}
-
-static struct u128 sub_128(struct u128 a, struct u128 b)
-{
-	struct u128 r = { a.lo - b.lo, a.hi - b.hi };
-
-	r.hi -= a.lo < b.lo;
-	return r;
-}
+#include "u128.h"
 
 /*
  * Bucket of v: the same index as pa_hist_bucket() (test-histogram checks that
@@ -86,9 +42,9 @@ void pa_hist_reset(struct pa_hist *h)
 /* Out of line: values of 2^32 ns and more are rare. */
 static __attribute__((noinline)) void add_square_wide(struct pa_hist *h, uint64_t v)
 {
-	struct u128 s = { h->sumsq_lo, h->sumsq_hi };
+	struct pa_u128 s = { h->sumsq_lo, h->sumsq_hi };
 
-	s = add_128(s, mul_64x64(v, v));
+	s = pa_u128_add(s, pa_u128_mul64(v, v));
 	h->sumsq_lo = s.lo;
 	h->sumsq_hi = s.hi;
 }
@@ -115,7 +71,7 @@ bool pa_hist_record(struct pa_hist *h, uint64_t value_ns)
 
 bool pa_hist_record_n(struct pa_hist *h, uint64_t value_ns, uint64_t n)
 {
-	struct u128 s = { h->sumsq_lo, h->sumsq_hi };
+	struct pa_u128 s = { h->sumsq_lo, h->sumsq_hi };
 
 	if (n == 0)
 		return true;
@@ -126,7 +82,7 @@ bool pa_hist_record_n(struct pa_hist *h, uint64_t value_ns, uint64_t n)
 		h->min = value_ns;
 	if (value_ns > h->max)
 		h->max = value_ns;
-	s = add_128(s, mul_128x64(mul_64x64(value_ns, value_ns), n));
+	s = pa_u128_add(s, pa_u128_mul(pa_u128_mul64(value_ns, value_ns), n));
 	h->sumsq_lo = s.lo;
 	h->sumsq_hi = s.hi;
 	return true;
@@ -134,7 +90,7 @@ bool pa_hist_record_n(struct pa_hist *h, uint64_t value_ns, uint64_t n)
 
 void pa_hist_merge(struct pa_hist *dst, const struct pa_hist *src)
 {
-	struct u128 a = { dst->sumsq_lo, dst->sumsq_hi }, b = { src->sumsq_lo, src->sumsq_hi };
+	struct pa_u128 a = { dst->sumsq_lo, dst->sumsq_hi }, b = { src->sumsq_lo, src->sumsq_hi };
 
 	dst->count += src->count;
 	dst->total += src->total;
@@ -142,7 +98,7 @@ void pa_hist_merge(struct pa_hist *dst, const struct pa_hist *src)
 		dst->min = src->min;
 	if (src->max > dst->max)
 		dst->max = src->max;
-	a = add_128(a, b);
+	a = pa_u128_add(a, b);
 	dst->sumsq_lo = a.lo;
 	dst->sumsq_hi = a.hi;
 	for (unsigned int i = 0; i < PA_HIST_BUCKETS; i++)
@@ -203,7 +159,7 @@ uint64_t pa_hist_mean(const struct pa_hist *h)
 	return h->count ? h->total / h->count : 0;
 }
 
-static double u128_to_double(struct u128 a)
+static double u128_to_double(struct pa_u128 a)
 {
 	return (double)a.hi * 18446744073709551616.0 + (double)a.lo;
 }
@@ -216,7 +172,7 @@ static double u128_to_double(struct u128 a)
  */
 double pa_hist_variance(const struct pa_hist *h)
 {
-	struct u128 s = { h->sumsq_lo, h->sumsq_hi };
+	struct pa_u128 s = { h->sumsq_lo, h->sumsq_hi };
 	uint64_t n = h->count, q, r;
 	double v;
 
@@ -225,8 +181,8 @@ double pa_hist_variance(const struct pa_hist *h)
 	q = h->total / n;
 	hide(&q);
 	r = h->total - q * n;
-	s = sub_128(s, mul_128x64(mul_64x64(q, q), n));
-	s = sub_128(s, mul_128x64(mul_64x64(q, r), 2));
+	s = pa_u128_sub(s, pa_u128_mul(pa_u128_mul64(q, q), n));
+	s = pa_u128_sub(s, pa_u128_mul(pa_u128_mul64(q, r), 2));
 	v = (u128_to_double(s) - (double)r * (double)r / (double)n) / (double)n;
 	return v > 0.0 ? v : 0.0;
 }
