@@ -12,8 +12,14 @@ ALLOWED="memcpy memset memmove memcmp __udivdi3 __umoddi3 __divdi3 __moddi3"
 DEFINED=" $(nm --defined-only "$@" 2>/dev/null | awk 'NF == 3 {print $3}' | sort -u | tr '\n' ' ') "
 status=0
 for obj in "$@"; do
+	# symbols defined by the other core/ objects built for the same target
+	# (same directory) are part of the engine, not outside needs
+	own=""
+	for o in "$@"; do
+		[ "$(dirname "$o")" = "$(dirname "$obj")" ] && own="$own $(nm --defined-only "$o" | awk '$2 ~ /[TDBR]/ {print $3}')"
+	done
 	for sym in $(nm -u "$obj" | awk '{print $2}'); do
-		case " $ALLOWED " in
+		case " $ALLOWED $(echo $own) " in
 		*" $sym "*) ;;
 		*)
 			case "$DEFINED" in *" $sym "*) continue ;; esac
