@@ -5,11 +5,8 @@
 # symbol a kernel would not provide. Allowed: the compiler's memory helpers
 # (gcc may emit calls to them for struct copies even with -fno-builtin) and
 # libgcc's 64-bit division on i386, which kernels link (GNU Mach does).
-# Symbols defined by one of the given objects (one core/ file calling
-# another) are allowed too: they link together.
 set -eu
 ALLOWED="memcpy memset memmove memcmp __udivdi3 __umoddi3 __divdi3 __moddi3"
-DEFINED=" $(nm --defined-only "$@" 2>/dev/null | awk 'NF == 3 {print $3}' | sort -u | tr '\n' ' ') "
 status=0
 for obj in "$@"; do
 	# symbols defined by the other core/ objects built for the same target
@@ -21,9 +18,7 @@ for obj in "$@"; do
 	for sym in $(nm -u "$obj" | awk '{print $2}'); do
 		case " $ALLOWED $(echo $own) " in
 		*" $sym "*) ;;
-		*)
-			case "$DEFINED" in *" $sym "*) continue ;; esac
-			echo "check-freestanding: $obj needs '$sym', which a kernel does not provide" >&2; status=1 ;;
+		*) echo "check-freestanding: $obj needs '$sym', which a kernel does not provide" >&2; status=1 ;;
 		esac
 	done
 done
