@@ -33,6 +33,7 @@ void pa_cp_params_default(struct pa_cp_params *p)
 	p->seed = PA_CP_SEED_DEFAULT;
 	p->transform = PA_CP_CLIP;
 	p->clip = PA_CP_CLIP_DEFAULT;
+	p->min_change_pct = 0;
 }
 
 /* Scratch layout, n points: z, sv, dist (doubles), bit_sum (n + 1 doubles),
@@ -293,6 +294,7 @@ static void winsorise(const double *x, size_t n, double clip, double *z, double 
 static bool cp_params_ok(const struct pa_cp_params *p)
 {
 	return (unsigned)p->transform < PA_CP_TRANSFORM_MAX && p->clip > 0 && pa_isfinite(p->clip) &&
+	       p->min_change_pct >= 0 && pa_isfinite(p->min_change_pct) &&
 	       p->min_segment >= 2 && p->alpha > 0 && p->alpha < 0.5 && p->permutations >= 19 &&
 	       p->permutations < (1u << 30) && (p->permutations + 1.0) * p->alpha >= 1.0;
 }
@@ -384,13 +386,34 @@ int pa_cp_detect(const double *x, size_t n, const struct pa_cp_params *params, v
 			cps[j] = cps[j - 1];
 		cps[j] = c;
 	}
-	/* levels of the adjacent segments of the final segmentation, on raw values */
-	for (size_t i = 0; i < found; i++) {
-		size_t a = i ? cps[i - 1].index : 0, b = cps[i].index, c = i + 1 < found ? cps[i + 1].index : n;
+	/* Levels of the adjacent segments of the final segmentation, on raw
+	 * values. With min_change_pct, the smallest change below it is dropped
+	 * (its two segments merge) and the levels recomputed, until every
+	 * remaining change is large enough: O(k n) per round, k rounds at most. */
+	for (;;) {
+		size_t weakest = found;
+		double weakest_abs = 0;
 
-		cps[i].before = median_of(x + a, b - a, sv);
-		cps[i].after = median_of(x + b, c - b, sv);
-		cps[i].change_pct = cps[i].before > 0 ? (cps[i].after / cps[i].before - 1.0) * 100.0 : 0.0;
+		for (size_t i = 0; i < found; i++) {
+			size_t a = i ? cps[i - 1].index : 0, b = cps[i].index, c = i + 1 < found ? cps[i + 1].index : n;
+			double d;
+
+			cps[i].before = median_of(x + a, b - a, sv);
+			cps[i].after = median_of(x + b, c - b, sv);
+			cps[i].change_pct = cps[i].before != 0 ?
+				(cps[i].after - cps[i].before) / absd(cps[i].before) * 100.0 : 0.0;
+			d = absd(cps[i].change_pct);
+			if (cps[i].before != 0 && d < params->min_change_pct && (weakest == found || d < weakest_abs)) {
+				weakest = i;
+				weakest_abs = d;
+			}
+		}
+		if (weakest == found)
+			break;
+		for (size_t i = weakest; i + 1 < found; i++)
+			cps[i] = cps[i + 1];
+		found--;
+		res.dropped++;
 	}
 	res.n_cps = (uint32_t)found;
 	*ret = res;

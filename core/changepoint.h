@@ -60,10 +60,11 @@ struct pa_cp_params {
 	uint64_t seed;         /* PRNG seed of the permutation test */
 	enum pa_cp_transform transform;
 	double clip;           /* > 0: the bound of PA_CP_CLIP, in robust standard deviations */
+	double min_change_pct; /* >= 0: drop significant changes smaller than this (0: keep all) */
 };
 
 /* Defaults: min_segment 5, alpha 0.005, 399 permutations, PA_CP_SEED_DEFAULT,
- * PA_CP_CLIP at 4 robust standard deviations. */
+ * PA_CP_CLIP at 4 robust standard deviations, min_change_pct 0. */
 void pa_cp_params_default(struct pa_cp_params *p);
 
 struct pa_change_point {
@@ -72,13 +73,14 @@ struct pa_change_point {
 	double energy;       /* the split's energy statistic (on the transformed values) */
 	double before;       /* median of the segment before (between the previous change and this one) */
 	double after;        /* median of the segment after (up to the next change) */
-	double change_pct;   /* (after / before - 1) * 100; 0 if before is not > 0 */
+	double change_pct;   /* (after - before) / |before| * 100; 0 if before is 0 */
 };
 
 struct pa_cp_result {
 	uint32_t n_cps;      /* change points written, sorted by index */
 	bool truncated;      /* more significant changes were found than max_cps */
 	uint32_t tests;      /* splits tested (segments long enough to split) */
+	uint32_t dropped;    /* significant changes dropped as smaller than min_change_pct */
 };
 
 /* Scratch bytes pa_cp_detect() needs for n points: 52 n + 28. */
@@ -87,6 +89,9 @@ size_t pa_cp_scratch_bytes(size_t n);
 /*
  * Change points of x[0..n) (finite values, oldest first). Writes at most
  * max_cps change points to cps[], sorted by index, and the summary to *ret.
+ * With min_change_pct > 0, significant changes whose adjacent medians differ
+ * by less than that are dropped one at a time, smallest first, merging their
+ * segments (a slow drift otherwise shows as several small steps).
  * Cost: O(R n^2) per tested segment (R = permutations; a non-significant
  * segment stops early, after alpha (R + 1) exceedances); n = 1000 with the
  * defaults takes well under a second. A series shorter than

@@ -12,7 +12,9 @@
  * recall and F1 of E-divisive (core/changepoint.h, defaults) and of the naive
  * rule "the mean of the next 10 points differs from the mean of the previous
  * 10 by more than 20 %" (one alarm per run of triggers, at its largest
- * difference), and the ratio of the two F1s. Same seed, same numbers.
+ * difference), and the ratio of the two F1s. The drift model is run twice,
+ * the second time dropping changes below 10 % (min_change_pct). Same seed,
+ * same numbers.
  * Exit status: 0, or 2 on bad usage.
  */
 #include <getopt.h>
@@ -29,7 +31,7 @@
 #define NAIVE_W 10
 #define NAIVE_T 0.20
 
-enum model { NORMAL, LOGNORMAL, BIMODAL, SPIKES, DRIFT, MODEL_MAX };
+enum model { NORMAL, LOGNORMAL, BIMODAL, SPIKES, DRIFT, DRIFT_MIN, MODEL_MAX };
 
 static const char *const model_names[MODEL_MAX] = {
 	[NORMAL] = "normal 5 %",
@@ -37,6 +39,7 @@ static const char *const model_names[MODEL_MAX] = {
 	[BIMODAL] = "bimodal (30 % at +25 %)",
 	[SPIKES] = "spikes (3 % at 3-10x)",
 	[DRIFT] = "drift +10 % over the series",
+	[DRIFT_MIN] = "drift, min_change_pct 10",
 };
 
 struct score {
@@ -197,16 +200,21 @@ int main(int argc, char **argv)
 		struct score ed = { 0 }, nv = { 0 };
 		struct pa_rng r;
 		double p1, r1, f1, p2, r2, f2;
+		struct pa_cp_params params;
 
-		pa_rng_seed(&r, seed * 1000003u + (unsigned)m);
+		pa_cp_params_default(&params);
+		if (m == DRIFT_MIN)
+			params.min_change_pct = 10;
+		/* DRIFT_MIN sees the very series DRIFT saw */
+		pa_rng_seed(&r, seed * 1000003u + (unsigned)(m == DRIFT_MIN ? DRIFT : m));
 		for (long s = 0; s < series; s++) {
 			double y[LEN];
 			int truth[3], nt, found[LEN], nf;
 			struct pa_change_point cps[LEN / PA_CP_MIN_SEGMENT_DEFAULT];
 			struct pa_cp_result res;
 
-			nt = make_series(&r, (enum model)m, (int)(s % 4), y, truth);
-			nf = pa_cp_detect(y, LEN, NULL, scratch, sizeof(scratch), cps, LEN / PA_CP_MIN_SEGMENT_DEFAULT,
+			nt = make_series(&r, m == DRIFT_MIN ? DRIFT : (enum model)m, (int)(s % 4), y, truth);
+			nf = pa_cp_detect(y, LEN, &params, scratch, sizeof(scratch), cps, LEN / PA_CP_MIN_SEGMENT_DEFAULT,
 					  &res);
 			if (nf < 0) {
 				fprintf(stderr, "cp-accuracy: pa_cp_detect failed: %s\n", strerror(-nf));

@@ -184,6 +184,35 @@ static void test_deterministic_and_seeded(void **state)
 	assert_true(abs((int)a[0].index - 45) <= 5);
 }
 
+static void test_min_change_drops_drift_steps(void **state)
+{
+	double y[200];
+	struct pa_change_point cps[16];
+	struct pa_cp_result res;
+	struct pa_cp_params p;
+	struct pa_rng r;
+	int n_all;
+
+	pa_rng_seed(&r, 10);
+	/* +20 % drift over the series and one +30 % step at 100, 3 % noise */
+	for (int i = 0; i < 200; i++)
+		y[i] = 1000.0 * (1 + 0.2 * i / 200) * (i >= 100 ? 1.3 : 1.0);
+	noisy(&r, y, 200, 0.03);
+	pa_cp_params_default(&p);
+	n_all = detect(y, 200, &p, cps, 16, &res);
+	printf("drift + step: %d change points without a minimum change\n", n_all);
+	assert_true(n_all > 1); /* the drift shows as steps */
+	assert_int_equal(res.dropped, 0);
+	p.min_change_pct = 15;
+	assert_int_equal(detect(y, 200, &p, cps, 16, &res), 1);
+	assert_int_equal(res.dropped, (uint32_t)n_all - 1);
+	assert_int_equal(cps[0].index, 100);
+	/* the merged segments' medians: 1.05 before (i ~ 50), 1.15 * 1.3 after (i ~ 150): +42 % */
+	assert_true(cps[0].change_pct > 37 && cps[0].change_pct < 48);
+	p.min_change_pct = -1;
+	assert_int_equal(detect(y, 200, &p, cps, 16, &res), -PA_EINVAL);
+}
+
 /* E-divisive's Q(t) by its definition, O(m^2) */
 static double q_brute(const double *z, size_t m, size_t t)
 {
@@ -450,6 +479,7 @@ int main(void)
 		cmocka_unit_test(test_no_change_false_positive_rate),
 		cmocka_unit_test(test_deterministic_and_seeded),
 		cmocka_unit_test(test_energy_matches_definition),
+		cmocka_unit_test(test_min_change_drops_drift_steps),
 		cmocka_unit_test(test_short_series_and_bad_input),
 		cmocka_unit_test(test_precision_recall_against_naive_rule),
 		cmocka_unit_test(test_theil_sen_matches_brute_force),
