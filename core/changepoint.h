@@ -92,10 +92,11 @@ size_t pa_cp_scratch_bytes(size_t n);
  * With min_change_pct > 0, significant changes whose adjacent medians differ
  * by less than that are dropped one at a time, smallest first, merging their
  * segments (a slow drift otherwise shows as several small steps).
- * Cost: O(R n^2) per tested segment (R = permutations; a non-significant
- * segment stops early, after alpha (R + 1) exceedances); n = 1000 with the
- * defaults takes well under a second. A series shorter than
- * 2 min_segment has no change point.
+ * Cost: O(R m log m) per tested segment of m points (R = permutations; a
+ * non-significant segment stops early, after alpha (R + 1) exceedances);
+ * with the defaults, 1000 points with two changes take ~15 ms, 5000 ~75 ms
+ * (measured on the project VM). A series shorter than 2 min_segment has no
+ * change point.
  * Returns the number of change points (>= 0), or -PA_EINVAL (NULL, n = 0,
  * n > UINT32_MAX, non-finite value, bad params, misaligned scratch) or
  * -PA_ENOSPC (scratch too small). cps may be NULL if max_cps is 0 (then
