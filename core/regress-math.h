@@ -10,8 +10,9 @@
  * all are reentrant.
  *
  * Accuracy (checked against glibc's libm in tests/unit/test-regress.c):
- *   pa_exp, pa_log       relative error below 4e-16 (about 2 ulp) over the
- *                        whole double range;
+ *   pa_exp, pa_log       relative error below 4e-16 (about 2 ulp) wherever
+ *                        the result is a normal double (subnormal results of
+ *                        pa_exp lose precision as subnormals do);
  *   pa_norm_cdf          relative error below 1e-12 for results >= 1e-300
  *                        (the lower tail is computed directly, not as 1 - x);
  *   pa_norm_quantile     absolute error below 1e-12 for p in [1e-300, 1-1e-16].

@@ -36,6 +36,21 @@
  * Memory: nothing is allocated; the caller passes scratch space, whose size
  * the *_scratch_bytes() functions give, aligned to 8 bytes. Everything is
  * reentrant; nothing prints. Floating point: user-space analysis code only.
+ *
+ * Typical use (check-regression over k event/metric pairs):
+ *
+ *	struct pa_regress_params p;
+ *	pa_regress_params_default(&p);
+ *	p.threshold_pct = t;
+ *	for (i = 0; i < k; i++) {
+ *		size_t need = pa_regress_scratch_bytes(na[i], nb[i], p.method);
+ *		... (re)allocate buf of `need` bytes (malloc is 16-aligned) ...
+ *		r = pa_regress_compare(base[i], na[i], cur[i], nb[i], &p, buf, need, &res[i]);
+ *		if (r < 0) ... report -r (EINVAL: bad values, e.g. a window median of 0) ...
+ *	}
+ *	pa_regress_apply_holm(res, k);	   (every verdict now family-wise)
+ *	exit code: REGRESSION if any res[i].verdict is, else INCONCLUSIVE if
+ *	any is, else OK (the enum values are the exit codes 1, 3, 0).
  */
 #ifndef PA_CORE_REGRESS_H
 #define PA_CORE_REGRESS_H
@@ -226,6 +241,8 @@ int pa_regress_compare(const double *a, size_t na, const double *b, size_t nb,
  * re-decides every verdict (and more_* estimates) with it, using each
  * result's own threshold, alpha and min_n (Holm's adjusted p-values do not
  * depend on alpha; give every member the same alpha for a family-wise level).
+ * The intervals are not widened for the family: Holm protects the claim "B
+ * is slower", each interval end the claim "by more than T" at its own level.
  * Returns the number of REGRESSION verdicts, or -PA_EINVAL (k = 0, NULL, or
  * a result not produced by pa_regress_compare).
  */
