@@ -68,8 +68,16 @@ $(BUILD)/freestanding/i386/%.o: core/%.c | $(DEPS_STAMP)
 	$(call msg,CC-FS32,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(FREESTANDING) -m32 -MMD -c $< -o $@
-check-freestanding: $(FS_X64_OBJ) $(FS_I386_OBJ)
-	$(Q)scripts/check-freestanding.sh $(FS_X64_OBJ) $(FS_I386_OBJ)
+# A kernel's own flags (no FPU/SSE registers, kernel code model) with
+# PA_NO_FLOAT: proves everything but the user-space analysis functions is
+# integer-only (core developer's addition).
+FS_KERNEL_OBJ := $(CORE_SRC:core/%.c=$(BUILD)/freestanding/x86_64-kernel/%.o)
+$(BUILD)/freestanding/x86_64-kernel/%.o: core/%.c | $(DEPS_STAMP)
+	$(call msg,CC-KERN,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(FREESTANDING) -m64 -mgeneral-regs-only -mno-red-zone -mcmodel=kernel -DPA_NO_FLOAT -MMD -c $< -o $@
+check-freestanding: $(FS_X64_OBJ) $(FS_I386_OBJ) $(FS_KERNEL_OBJ)
+	$(Q)scripts/check-freestanding.sh $(FS_X64_OBJ) $(FS_I386_OBJ) $(FS_KERNEL_OBJ)
 
 # ---------------------------------------------------------------------------
 # User-space objects: every .c under the user-space folders, one rule.
