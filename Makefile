@@ -69,9 +69,11 @@ $(BUILD)/freestanding/i386/%.o: core/%.c | $(DEPS_STAMP)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(FREESTANDING) -m32 -MMD -c $< -o $@
 # A kernel's own flags (no FPU/SSE registers, kernel code model) with
-# PA_NO_FLOAT: proves everything but the user-space analysis functions is
-# integer-only (core developer's addition).
-FS_KERNEL_OBJ := $(CORE_SRC:core/%.c=$(BUILD)/freestanding/x86_64-kernel/%.o)
+# PA_NO_FLOAT, for the modules a kernel runs on its hot path: proves them
+# integer-only (core developer's addition). Analysis code in core/ that is
+# meant for user space (floating point) is not in this list.
+CORE_KERNEL_SRC := $(filter $(addprefix core/,events.c histogram.c ring.c stats.c window.c),$(CORE_SRC))
+FS_KERNEL_OBJ := $(CORE_KERNEL_SRC:core/%.c=$(BUILD)/freestanding/x86_64-kernel/%.o)
 $(BUILD)/freestanding/x86_64-kernel/%.o: core/%.c | $(DEPS_STAMP)
 	$(call msg,CC-KERN,$@)
 	$(Q)mkdir -p $(@D)
