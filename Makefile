@@ -68,8 +68,18 @@ $(BUILD)/freestanding/i386/%.o: core/%.c | $(DEPS_STAMP)
 	$(call msg,CC-FS32,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(FREESTANDING) -m32 -MMD -c $< -o $@
-check-freestanding: $(FS_X64_OBJ) $(FS_I386_OBJ)
-	$(Q)scripts/check-freestanding.sh $(FS_X64_OBJ) $(FS_I386_OBJ)
+# A kernel's own flags (no FPU/SSE registers, kernel code model) with
+# PA_NO_FLOAT, for the modules a kernel runs on its hot path: proves them
+# integer-only (core developer's addition). Analysis code in core/ that is
+# meant for user space (floating point) is not in this list.
+CORE_KERNEL_SRC := $(filter $(addprefix core/,events.c histogram.c ring.c stats.c window.c),$(CORE_SRC))
+FS_KERNEL_OBJ := $(CORE_KERNEL_SRC:core/%.c=$(BUILD)/freestanding/x86_64-kernel/%.o)
+$(BUILD)/freestanding/x86_64-kernel/%.o: core/%.c | $(DEPS_STAMP)
+	$(call msg,CC-KERN,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(FREESTANDING) -m64 -mgeneral-regs-only -mno-red-zone -mcmodel=kernel -DPA_NO_FLOAT -MMD -c $< -o $@
+check-freestanding: $(FS_X64_OBJ) $(FS_I386_OBJ) $(FS_KERNEL_OBJ)
+	$(Q)scripts/check-freestanding.sh $(FS_X64_OBJ) $(FS_I386_OBJ) $(FS_KERNEL_OBJ)
 
 # ---------------------------------------------------------------------------
 # User-space objects: every .c under the user-space folders, one rule.
@@ -97,6 +107,22 @@ run-performance-analysis: $(MAIN_TEST)
 
 TEST_BINS := $(UNIT_BIN) $(MAIN_TEST)
 
+# core/ on both targets (core developer's section): the freestanding objects
+# themselves, linked into a driver printing a fixed workout of every module;
+# tests/test-core-i386.sh requires identical output (i386 runs under
+# qemu-i386 when the kernel cannot run 32-bit programs).
+CORE_DUMP := $(BUILD)/tests/core-dump-x86_64 $(BUILD)/tests/core-dump-i386
+$(BUILD)/tests/core-dump-x86_64: tests/core-arch/core-dump.c $(FS_X64_OBJ)
+	$(call msg,LD,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) -m64 -no-pie -std=gnu11 $(WARN) -O2 -Iinclude -Icore -MMD -MF $@.d $(filter %.c %.o,$^) -o $@ -lm
+$(BUILD)/tests/core-dump-i386: tests/core-arch/core-dump.c $(FS_I386_OBJ)
+	$(call msg,LD,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) -m32 -no-pie -std=gnu11 $(WARN) -O2 -Iinclude -Icore -MMD -MF $@.d $(filter %.c %.o,$^) -o $@ -lm
+TEST_BINS += tests/test-core-i386.sh tests/test-bench-harness.sh
+check: $(CORE_DUMP)
+
 # ---------------------------------------------------------------------------
 # Benchmarks.
 BENCH_SRC := $(wildcard bench/*.c)
@@ -106,6 +132,17 @@ $(BENCH_BIN): $(BENCH_SRC:%.c=$(BUILD)/%.o) $(CORE_LIB)
 	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS_USER)
 run-benchmarks: $(BENCH_BIN)
 	$(Q)scripts/run-benchmarks.sh $(BUILD)
+# the harness itself is tested (its output format, not any timing)
+check: $(BENCH_BIN)
+
+# ---------------------------------------------------------------------------
+# Regression maths (branch regress): the change-point accuracy report that
+# `make run-benchmarks` prints (bench/cp-accuracy.sh runs it).
+CP_ACC_BIN := $(BUILD)/bench/cp-accuracy
+$(CP_ACC_BIN): $(BUILD)/bench/accuracy/cp-accuracy.o $(CORE_LIB)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS_USER)
+run-benchmarks: $(CP_ACC_BIN)
 
 # ---------------------------------------------------------------------------
 # Kernel capture (issue 3): bpf/*.bpf.c -> .bpf.o -> .skel.h -> daemon/collector.o.
