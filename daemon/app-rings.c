@@ -34,6 +34,9 @@
 
 #include "app-rings.h"
 
+#ifndef MADV_POPULATE_READ
+#define MADV_POPULATE_READ 22
+#endif
 #ifndef SYS_pidfd_open
 #define SYS_pidfd_open 434
 #endif
@@ -43,6 +46,7 @@ struct pa_app_rings {
 	uint8_t *base;                /* the mapping */
 	uint64_t bytes;
 	uint64_t *tails;              /* consumer index of each ring, ours */
+	uint32_t rings_seen;          /* rings already mapped in (MADV_POPULATE_READ) */
 	uint32_t pid;
 	int pidfd;
 	bool exited;
@@ -366,6 +370,13 @@ int pa_app_rings_drain(struct pa_app_rings *r, uint32_t max, pa_app_sample_fn fn
 	if (r->broken)
 		return -EBADMSG;
 	used = rings_used(r);
+	/* Map newly claimed rings in one call rather than a page fault per 128 samples. */
+	for (; r->rings_seen < used; r->rings_seen++) {
+		uintptr_t a = (uintptr_t)ring_at(r, r->rings_seen), b = a + r->geo.ring_bytes;
+
+		a &= ~(uintptr_t)4095; /* the mapping itself starts on a page */
+		(void)madvise((void *)a, b - a, MADV_POPULATE_READ);
+	}
 	if (r->geo.clock == PA_APP_CLOCK_TSC)
 		tsc_map_get(&m);
 	for (uint32_t i = 0; i < used && passed < max; i++) {

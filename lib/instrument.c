@@ -63,6 +63,7 @@ static struct {
 	int sock;                    /* connection to the daemon, -1 if none */
 	int attached;                /* atomic: 1 while a daemon has the region */
 	int64_t next_try;            /* atomic: no attach attempt before this second */
+	unsigned int refusals;       /* attach attempts in a row that reached a daemon and failed */
 	pthread_key_t key;
 	bool key_ok;
 } pa_app = {
@@ -353,9 +354,19 @@ static int send_with_fd(int sock, const char *msg, size_t len, int fd)
 	return (size_t)n == len ? 0 : -EIO;
 }
 
+/* The reply timeout: PA_APP_ATTACH_TIMEOUT_MS, or $PERF_ANALYSIS_ATTACH_TIMEOUT_MS (1-60000). */
+static int attach_timeout_ms(void)
+{
+	const char *s = getenv("PERF_ANALYSIS_ATTACH_TIMEOUT_MS");
+	long v = s ? strtol(s, NULL, 10) : 0;
+
+	return v >= 1 && v <= 60000 ? (int)v : PA_APP_ATTACH_TIMEOUT_MS;
+}
+
 /* Read one reply line within the attach timeout. */
 static int read_reply(int sock, char *buf, size_t size)
 {
+	int timeout = attach_timeout_ms();
 	size_t pos = 0;
 
 	while (pos + 1 < size) {
@@ -363,7 +374,7 @@ static int read_reply(int sock, char *buf, size_t size)
 		ssize_t n;
 		int r;
 
-		r = poll(&pfd, 1, PA_APP_ATTACH_TIMEOUT_MS);
+		r = poll(&pfd, 1, timeout);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r <= 0)
@@ -480,9 +491,24 @@ static bool try_attach(void)
 	pthread_mutex_lock(&pa_app.lock);
 	ok = pa_app.attached;
 	if (!ok && now >= pa_app.next_try) {
-		ok = attach_locked() == 0;
+		int r = attach_locked();
+		int64_t delay = 1;
+
+		ok = r == 0;
+		if (ok) {
+			pa_app.refusals = 0;
+		} else if (r != -ENOENT && r != -ECONNREFUSED && r != -ENOTDIR) {
+			/*
+			 * A daemon is there but refused or did not answer: back off
+			 * (2, 4 ... 64 s) so that a stuck daemon cannot stall a
+			 * recording thread for the reply timeout every second.
+			 */
+			if (pa_app.refusals < 6)
+				pa_app.refusals++;
+			delay = (int64_t)1 << pa_app.refusals;
+		}
 		if (!ok)
-			__atomic_store_n(&pa_app.next_try, now_sec() + 1, __ATOMIC_RELAXED);
+			__atomic_store_n(&pa_app.next_try, now_sec() + delay, __ATOMIC_RELAXED);
 	}
 	pthread_mutex_unlock(&pa_app.lock);
 	return ok;
@@ -658,6 +684,7 @@ static void atfork_child(void)
 	pa_app.sock = -1;
 	pa_app.attached = 0;
 	pa_app.next_try = 0;
+	pa_app.refusals = 0;
 	pthread_mutex_unlock(&pa_app.lock);
 }
 

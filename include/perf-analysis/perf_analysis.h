@@ -44,6 +44,8 @@
  *   PERF_ANALYSIS_APP_THREADS, PERF_ANALYSIS_APP_RING_SAMPLES (environment):
  *                                 rings per process (default 64) and samples
  *                                 per ring (default 8192, a power of two).
+ *   PERF_ANALYSIS_ATTACH_TIMEOUT_MS: how long attaching waits for the daemon's
+ *                                 reply (default 250).
  */
 #ifndef PERF_ANALYSIS_PERF_ANALYSIS_H
 #define PERF_ANALYSIS_PERF_ANALYSIS_H
