@@ -12,7 +12,7 @@ set -eu
 PKGS_BUILD="make gcc gcc-multilib clang llvm pkg-config bpftool libbpf-dev libelf-dev zlib1g-dev
 libjansson-dev libsqlite3-dev libmicrohttpd-dev"
 # Tests and benchmarks: test framework, ground truth and peers.
-PKGS_TEST="libcmocka-dev linux-perf bpftrace util-linux procps tmux"
+PKGS_TEST="libcmocka-dev linux-perf bpftrace util-linux procps tmux jq"
 
 missing=""
 for p in $PKGS_BUILD $PKGS_TEST; do
