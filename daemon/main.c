@@ -215,7 +215,7 @@ int main(int argc, char **argv)
 	d.client_timeout_ms = timeout_ms;
 	d.max_clients = max_clients;
 	d.observe_group = observe_group;
-	d.configure_group = *configure_group ? configure_group : "(root only)";
+	d.configure_group = configure_group;
 	resolve_group(observe_group, "observe", &d.observe_gid_valid, &d.observe_gid);
 	resolve_group(configure_group, "configure", &d.configure_gid_valid, &d.configure_gid);
 	signal(SIGPIPE, SIG_IGN);

@@ -527,11 +527,18 @@ char *pa_methods_dispatch(struct pa_daemon *d, const struct pa_peer *peer, const
 		return pa_proto_encode_error(req.id, c.err.err, c.err.message);
 	m = pa_proto_method(req.method);
 	if (!allowed(d, peer, m->right)) {
-		const char *g = m->right == PA_RIGHT_CONFIGURE ? d->configure_group : d->observe_group;
+		bool conf = m->right == PA_RIGHT_CONFIGURE;
+		const char *g = conf ? d->configure_group : d->observe_group;
+		bool gvalid = conf ? d->configure_gid_valid : d->observe_gid_valid;
 
-		r = fail(&c, EPERM, "%s needs the right to %s: uid %u is neither root nor in group '%s' "
-			 "(an administrator can add you: usermod -aG %s USER)", m->name,
-			 m->right == PA_RIGHT_CONFIGURE ? "configure" : "observe", (unsigned)peer->uid, g, g);
+		if (gvalid)
+			r = fail(&c, EPERM, "%s needs the right to %s: uid %u is neither root nor in group '%s' "
+				 "(an administrator can add you: usermod -aG %s USER)", m->name,
+				 conf ? "configure" : "observe", (unsigned)peer->uid, g, g);
+		else
+			r = fail(&c, EPERM, "%s needs the right to %s: only root may on this daemon (group '%s' "
+				 "does not exist; see perf-analysisd --%s-group)", m->name, conf ? "configure" : "observe",
+				 *g ? g : "", conf ? "configure" : "observe");
 		if (m->right == PA_RIGHT_CONFIGURE)
 			(void)audit_only(&c, "EPERM: refused");
 		goto out;
