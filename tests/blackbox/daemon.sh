@@ -18,12 +18,15 @@ pa_cleanup() {
 }
 trap pa_cleanup EXIT
 
-# pa_start [DAEMON OPTIONS]: start the daemon, return once its socket exists (0) or it died (1).
+# pa_start [DAEMON OPTIONS]: start the daemon, return once it answers on its socket (0) or it died (1).
+# (A crashed daemon leaves a stale socket file behind, so existence alone is not enough.)
 pa_start() {
 	"$PAD" "$@" 2>>"$PA_DIR/daemon.log" &
 	PA_PID=$!
 	for _ in $(seq 100); do
-		[ -S "$PERF_ANALYSIS_SOCKET" ] && return 0
+		[ -S "$PERF_ANALYSIS_SOCKET" ] &&
+			echo '{"v":1,"id":1,"method":"status"}' | "$RAWSOCK" "$PERF_ANALYSIS_SOCKET" send 2>/dev/null |
+			grep -q "\"pid\":$PA_PID," && return 0
 		kill -0 "$PA_PID" 2>/dev/null || { PA_PID=; return 1; }
 		sleep 0.1
 	done
