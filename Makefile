@@ -216,6 +216,15 @@ install-pa-tools: $(PA_TOOLS)
 		>$(DESTDIR)/lib/systemd/system/perf-analysisd.service
 
 # ---------------------------------------------------------------------------
+# Regression maths (branch regress): the change-point accuracy report that
+# `make run-benchmarks` prints (bench/cp-accuracy.sh runs it).
+CP_ACC_BIN := $(BUILD)/bench/cp-accuracy
+$(CP_ACC_BIN): $(BUILD)/bench/accuracy/cp-accuracy.o $(CORE_LIB)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS_USER)
+run-benchmarks: $(CP_ACC_BIN)
+
+# ---------------------------------------------------------------------------
 check: $(TEST_BINS) check-freestanding
 	$(Q)scripts/run-tests.sh $(TEST_BINS)
 
