@@ -177,9 +177,14 @@ $(BUILD)/tests/integration/test-proto: $(BUILD)/tests/integration/test-proto.o $
 $(BUILD)/tests/blackbox/rawsock: $(BUILD)/tests/blackbox/rawsock.o
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(CFLAGS) $^ -o $@
+$(BUILD)/tests/blackbox/client-threads: tests/blackbox/client-threads.c $(LIBPA_SO)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) -std=gnu11 -Wall -Wextra -O2 -Iinclude $< -o $@ -L$(BUILD) -lperfanalysis -lpthread \
+		-Wl,-rpath,'$$ORIGIN/../..'
 PA_BLACKBOX := $(if $(PA_CORE_READY),$(sort $(wildcard tests/blackbox/test-*.sh)))
 TEST_BINS += $(BUILD)/tests/integration/test-proto $(PA_BLACKBOX)
-$(PA_BLACKBOX): $(PA_TOOLS) $(BUILD)/tests/blackbox/rawsock
+$(PA_BLACKBOX): $(PA_TOOLS) $(BUILD)/tests/blackbox/rawsock $(BUILD)/tests/blackbox/client-threads
 
 # libFuzzer target for the request decoder, built only when clang supports -fsanitize=fuzzer.
 PA_FUZZ_OK := $(shell echo 'int LLVMFuzzerTestOneInput(const char *d, long n){return 0;}' | \
