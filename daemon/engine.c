@@ -131,6 +131,8 @@ void pa_engine_tick(struct pa_daemon *d)
 	struct pa_stats cur;
 	struct pa_window w;
 
+	/* Samples are published without wake-ups (BPF_RB_NO_WAKEUP), so drain once per window too. */
+	pa_engine_drain(d);
 	for (unsigned int e = 0; e < PERF_EVENT_MAX; e++) {
 		struct pa_event_state *es = &d->ev[e];
 

@@ -192,6 +192,8 @@ static int m_configure(struct call *c, json_t **ret)
 	r = commit_config(c, &next);
 	if (r < 0)
 		return r;
+	pa_log("configuration changed by uid %u (pid %d): rate %u/s, buffer %u, mask 0x%03x", (unsigned)c->peer->uid,
+	       (int)c->peer->pid, next.cc.sample_rate, next.cc.buffer_samples, next.cc.event_mask);
 	*ret = json_pack("{so}", "config", pa_config_to_json(&c->d->cfg));
 	return 0;
 }

@@ -68,6 +68,10 @@ ok=$(echo "$audit" | jq --argjson u "$NOBODY_UID" '.result.entries |
 	and (map(select(.uid == $u and .method == "reset")) | length > 0)')
 [ "$ok" = true ] && t_ok || t_fail "$audit"
 
+t_begin "perf-analysis audit shows the refused attempt by nobody"
+run $PA audit -n 50
+expect_rc 0 && case $OUT in *"nobody"*"configure"*"EPERM: refused"*) t_ok ;; *) t_fail "$OUT" ;; esac
+
 t_begin "with the configure group set, a member may configure"
 pa_stop
 pa_start --observe-group "$GID" --configure-group "$GID" || t_fail "restart"
