@@ -13,7 +13,7 @@ PKGS_BUILD="make gcc gcc-multilib clang llvm pkg-config bpftool libbpf-dev libel
 libjansson-dev libsqlite3-dev libmicrohttpd-dev"
 # Tests and benchmarks: test framework, ground truth and peers; qemu-user runs
 # the i386 build of core/ where the kernel cannot run 32-bit programs.
-PKGS_TEST="libcmocka-dev linux-perf bpftrace util-linux procps tmux qemu-user"
+PKGS_TEST="libcmocka-dev linux-perf bpftrace util-linux procps tmux qemu-user jq"
 
 missing=""
 for p in $PKGS_BUILD $PKGS_TEST; do
