@@ -136,6 +136,119 @@ run-benchmarks: $(BENCH_BIN)
 check: $(BENCH_BIN)
 
 # ---------------------------------------------------------------------------
+# Daemon, RPC interface, client library and CLI (issue 4): build/perf-analysisd,
+# build/perf-analysis, build/libperfanalysis.{a,so}, examples, fuzzer, tests.
+PA_SONAME := libperfanalysis.so.0
+PROTO_OBJ := $(BUILD)/proto/proto.o
+LIBPA_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(wildcard lib/*.c)) $(PROTO_OBJ) $(BUILD)/core/events.o
+LIBPA_A := $(BUILD)/libperfanalysis.a
+LIBPA_SO := $(BUILD)/libperfanalysis.so
+# Kernel capture: daemon/collector.c when it is in the tree, else a stand-in
+# that reports "built without kernel capture". Its BPF objects and libraries
+# are added by the capture section through DAEMON_COLLECTOR_OBJ/_LIBS.
+ifneq ($(wildcard daemon/collector.c),)
+DAEMON_COLLECTOR_OBJ ?= $(BUILD)/daemon/collector.o
+DAEMON_COLLECTOR_LIBS ?= -lbpf -lelf -lz
+else
+DAEMON_COLLECTOR_OBJ ?= $(BUILD)/daemon/collector-none.o
+DAEMON_COLLECTOR_LIBS ?=
+endif
+DAEMON_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(filter-out daemon/collector.c daemon/collector-none.c,\
+	$(wildcard daemon/*.c)))
+DAEMON_BIN := $(BUILD)/perf-analysisd
+CLI_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(wildcard cli/*.c))
+CLI_BIN := $(BUILD)/perf-analysis
+EXAMPLE_BIN := $(patsubst examples/%.c,$(BUILD)/examples/%,$(wildcard examples/*.c))
+PA_TOOLS := $(CLI_BIN) $(LIBPA_A) $(LIBPA_SO) $(EXAMPLE_BIN) $(BUILD)/perf-analysis.pc
+# The daemon needs the core engine's statistics (histogram, stats, window, ring); until those .c files are
+# in the tree it is left out, and so are the tests that drive it.
+PA_CORE_READY := $(if $(filter 4,$(words $(wildcard core/histogram.c core/stats.c core/window.c core/ring.c))),yes)
+ifeq ($(PA_CORE_READY),yes)
+PA_TOOLS += $(DAEMON_BIN)
+endif
+
+$(PROTO_OBJ) $(LIBPA_OBJ) $(DAEMON_OBJ) $(DAEMON_COLLECTOR_OBJ) $(CLI_OBJ): CPPFLAGS += -Iproto -Idaemon -Ilib
+$(BUILD)/tests/integration/%.o $(BUILD)/fuzz/%.o: CPPFLAGS += -Iproto -Idaemon -Ilib
+
+.PHONY: pa-tools install-pa-tools
+all: pa-tools
+pa-tools: $(PA_TOOLS)
+
+$(LIBPA_A): $(LIBPA_OBJ)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+$(LIBPA_SO): $(LIBPA_OBJ)
+	$(call msg,LD,$@)
+	$(Q)$(CC) -shared -Wl,-soname,$(PA_SONAME) -Wl,--version-script=lib/libperfanalysis.sym \
+		$(CFLAGS) $^ -o $@.0 -ljansson -lpthread
+	$(Q)ln -sf $(PA_SONAME) $@
+$(DAEMON_BIN): $(DAEMON_OBJ) $(DAEMON_COLLECTOR_OBJ) $(PROTO_OBJ) $(CORE_LIB)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(CFLAGS) $^ -o $@ -ljansson -lsqlite3 $(DAEMON_COLLECTOR_LIBS) $(LDLIBS_USER)
+$(CLI_BIN): $(CLI_OBJ) $(LIBPA_A) $(CORE_LIB)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(CFLAGS) $^ -o $@ -ljansson $(LDLIBS_USER)
+# The seed's C examples build exactly as a user's program would: -Iinclude -Lbuild -lperfanalysis.
+$(BUILD)/examples/%: examples/%.c $(LIBPA_SO) $(LIBPA_A)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) -std=gnu11 -Wall -Wextra -O2 -Iinclude $< -o $@ -L$(BUILD) -lperfanalysis -Wl,-rpath,'$$ORIGIN/..'
+$(BUILD)/perf-analysis.pc: lib/perf-analysis.pc.in
+	$(call msg,GEN,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)sed -e 's|@PREFIX@|$(PREFIX)|g' $< >$@
+
+# Tests: the protocol unit test (cmocka), black-box shell tests over the real socket.
+$(BUILD)/tests/integration/test-proto: $(BUILD)/tests/integration/test-proto.o $(PROTO_OBJ) $(CORE_LIB)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(CFLAGS) $^ -o $@ -lcmocka -ljansson $(LDLIBS_USER)
+$(BUILD)/tests/blackbox/rawsock: $(BUILD)/tests/blackbox/rawsock.o
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(CFLAGS) $^ -o $@
+$(BUILD)/tests/blackbox/client-threads: tests/blackbox/client-threads.c $(LIBPA_SO)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) -std=gnu11 -Wall -Wextra -O2 -Iinclude $< -o $@ -L$(BUILD) -lperfanalysis -lpthread \
+		-Wl,-rpath,'$$ORIGIN/../..'
+PA_BLACKBOX := $(if $(PA_CORE_READY),$(sort $(wildcard tests/blackbox/test-*.sh)))
+TEST_BINS += $(BUILD)/tests/integration/test-proto $(PA_BLACKBOX)
+$(PA_BLACKBOX): $(PA_TOOLS) $(BUILD)/tests/blackbox/rawsock $(BUILD)/tests/blackbox/client-threads
+
+# libFuzzer target for the request decoder, built only when clang supports -fsanitize=fuzzer.
+PA_FUZZ_OK := $(shell echo 'int LLVMFuzzerTestOneInput(const char *d, long n){return 0;}' | \
+	$(CLANG) -x c -fsanitize=fuzzer - -o /dev/null 2>/dev/null && echo yes)
+ifeq ($(PA_FUZZ_OK),yes)
+PA_FUZZ_BIN := $(BUILD)/fuzz/fuzz-proto
+$(PA_FUZZ_BIN): tests/fuzz/fuzz-proto.c proto/proto.c core/events.c
+	$(call msg,FUZZ,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Iinclude -Icore -Iproto $^ -o $@ -ljansson
+pa-tools: $(PA_FUZZ_BIN)
+TEST_BINS += tests/fuzz/run-fuzz-proto.sh
+tests/fuzz/run-fuzz-proto.sh: $(PA_FUZZ_BIN)
+endif
+
+install: install-pa-tools
+install-pa-tools: $(PA_TOOLS)
+	$(call msg,INSTALL,$(DESTDIR)$(PREFIX))
+	$(Q)install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/lib \
+		$(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include/perf-analysis \
+		$(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man8 \
+		$(DESTDIR)$(PREFIX)/share/perf-analysis $(DESTDIR)/lib/systemd/system
+	$(Q)install -m 0755 $(DAEMON_BIN) $(DESTDIR)$(PREFIX)/sbin/perf-analysisd
+	$(Q)install -m 0755 $(CLI_BIN) $(DESTDIR)$(PREFIX)/bin/perf-analysis
+	$(Q)install -m 0644 $(LIBPA_A) $(DESTDIR)$(PREFIX)/lib/
+	$(Q)install -m 0755 $(LIBPA_SO).0 $(DESTDIR)$(PREFIX)/lib/$(PA_SONAME)
+	$(Q)ln -sf $(PA_SONAME) $(DESTDIR)$(PREFIX)/lib/libperfanalysis.so
+	$(Q)install -m 0644 $(BUILD)/perf-analysis.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/
+	$(Q)install -m 0644 include/perf-analysis/*.h $(DESTDIR)$(PREFIX)/include/perf-analysis/
+	$(Q)install -m 0644 proto/perf_monitor.defs $(DESTDIR)$(PREFIX)/share/perf-analysis/
+	$(Q)install -m 0644 docs/perf-analysis.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+	$(Q)install -m 0644 docs/perf-analysisd.8 $(DESTDIR)$(PREFIX)/share/man/man8/
+	$(Q)sed -e 's|@PREFIX@|$(PREFIX)|g' daemon/perf-analysisd.service.in \
+		>$(DESTDIR)/lib/systemd/system/perf-analysisd.service
+
+# ---------------------------------------------------------------------------
 # Regression maths (branch regress): the change-point accuracy report that
 # `make run-benchmarks` prints (bench/cp-accuracy.sh runs it).
 CP_ACC_BIN := $(BUILD)/bench/cp-accuracy
@@ -207,13 +320,11 @@ TEST_BINS += $(CAPTURE_TEST)
 
 # ---------------------------------------------------------------------------
 # Application instrumentation (issue 8): the runtime behind the seed's macros
-# (lib/instrument.o, one of libperfanalysis's objects: LIB_OBJ), the daemon's
-# side (daemon/app-rings.o: DAEMON_OBJ), their tests, the seed's examples and
-# the benchmark against rdtsc and LTTng-UST.
+# (lib/instrument.o: libperfanalysis's LIBPA_OBJ wildcard takes it), the
+# daemon's side (daemon/app-rings.o: DAEMON_OBJ's wildcard takes it), their
+# tests, the seed's examples and the benchmark against rdtsc and LTTng-UST.
 INSTR_LIB_OBJ := $(BUILD)/lib/instrument.o
 INSTR_DAEMON_OBJ := $(BUILD)/daemon/app-rings.o
-LIB_OBJ += $(INSTR_LIB_OBJ)
-DAEMON_OBJ += $(INSTR_DAEMON_OBJ)
 INSTR_HELPER_OBJ := $(BUILD)/tests/helpers/app-test-daemon.o
 INSTR_LIBS := $(CORE_LIB) -ljansson $(LDLIBS_USER)
 INSTR_INC := -Idaemon -Ilib -Itests/helpers
@@ -232,11 +343,10 @@ $(INSTR_DRAIN): $(BUILD)/tests/helpers/app-drain.o $(INSTR_HELPER_OBJ) $(INSTR_D
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(INSTR_LIBS)
 
-# The seed's examples, instrumented, and the same source compiled out.
+# The seed's examples: build/examples/instrument-seed is built by the examples
+# rule above, as a user's program (-lperfanalysis); here, the same source
+# compiled out.
 INSTR_SEED := $(BUILD)/examples/instrument-seed
-$(INSTR_SEED): $(BUILD)/examples/instrument-seed.o $(INSTR_LIB_OBJ) $(CORE_LIB)
-	$(call msg,LD,$@)
-	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS_USER)
 $(INSTR_SEED)-disabled: examples/instrument-seed.c | $(DEPS_STAMP)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
@@ -244,6 +354,11 @@ $(INSTR_SEED)-disabled: examples/instrument-seed.c | $(DEPS_STAMP)
 
 INSTR_CHECK_BINS := $(INSTR_DRAIN) $(INSTR_SEED) $(INSTR_SEED)-disabled
 TEST_BINS += tests/integration/test-instrument-seed.sh
+# Beside the real daemon, once the daemon builds (core engine in the tree).
+ifeq ($(PA_CORE_READY),yes)
+TEST_BINS += tests/integration/test-instrument-daemon.sh
+INSTR_CHECK_BINS += $(PA_TOOLS) $(BUILD)/tests/blackbox/rawsock
+endif
 check: $(INSTR_CHECK_BINS)
 
 # Benchmark: bench/instrument/ is outside bench/*.c, which bench-core links.

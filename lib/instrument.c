@@ -227,7 +227,7 @@ int pa_app_format_attach(char *buf, size_t size, uint32_t pid, const char *comm,
 	int n;
 
 	n = snprintf(buf, size,
-		     "{\"method\":\"app.attach\",\"params\":{\"version\":%u,\"pid\":%u,\"comm\":\"",
+		     "{\"v\":1,\"id\":1,\"method\":\"app.attach\",\"params\":{\"version\":%u,\"pid\":%u,\"comm\":\"",
 		     PA_APP_SHM_VERSION, pid);
 	if (n < 0 || (size_t)n >= size)
 		return -ENOSPC;

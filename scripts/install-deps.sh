@@ -14,7 +14,7 @@ libjansson-dev libsqlite3-dev libmicrohttpd-dev"
 # Tests and benchmarks: test framework, ground truth and peers (LTTng-UST for
 # the instrumentation benchmark); qemu-user runs the i386 build of core/
 # where the kernel cannot run 32-bit programs.
-PKGS_TEST="libcmocka-dev linux-perf bpftrace util-linux procps tmux qemu-user liblttng-ust-dev lttng-tools"
+PKGS_TEST="libcmocka-dev linux-perf bpftrace util-linux procps tmux qemu-user jq liblttng-ust-dev lttng-tools"
 
 missing=""
 for p in $PKGS_BUILD $PKGS_TEST; do

@@ -46,7 +46,8 @@ static void refuse(struct pa_test_daemon *d, int conn, const char *why)
 	char line[512];
 
 	snprintf(d->last_error, sizeof(d->last_error), "%s", why);
-	snprintf(line, sizeof(line), "{\"error\":{\"code\":-22,\"message\":\"%s\"}}\n", why);
+	snprintf(line, sizeof(line), "{\"v\":1,\"id\":1,\"error\":{\"code\":\"EINVAL\",\"errno\":22,\"message\":\"%s\"}}\n",
+		 why);
 	reply(conn, line);
 }
 
@@ -119,6 +120,11 @@ static void handle(struct pa_test_daemon *d, int conn)
 		refuse(d, conn, "malformed JSON");
 		goto out;
 	}
+	/* The envelope of proto/perf_monitor.defs: {"v":1,"id":ID,"method":...,"params":...}. */
+	if (json_integer_value(json_object_get(req, "v")) != 1 || !json_is_integer(json_object_get(req, "id"))) {
+		refuse(d, conn, "request lacks v:1 or id");
+		goto out;
+	}
 	params = json_object_get(req, "params");
 	v = json_object_get(req, "method");
 	if (!json_is_string(v) || strcmp(json_string_value(v), "app.attach") || !json_is_object(params)) {
@@ -163,7 +169,7 @@ static void handle(struct pa_test_daemon *d, int conn)
 	app->conn = conn;
 	conn = -1;
 	d->n_apps++;
-	reply(app->conn, "{\"result\":{\"attached\":true}}\n");
+	reply(app->conn, "{\"v\":1,\"id\":1,\"result\":{\"attached\":true}}\n");
 out:
 	json_decref(req);
 	if (fd >= 0)

@@ -736,10 +736,10 @@ static void test_attach_message(void **state)
 				 (const char(*)[PA_APP_NAME_BYTES])names, 2);
 	assert_true(n > 0);
 	snprintf(buf + n - 1, 2, "|");
-	assert_string_equal(buf, "{\"method\":\"app.attach\",\"params\":{\"version\":1,\"pid\":42,"
+	assert_string_equal(buf, "{\"v\":1,\"id\":1,\"method\":\"app.attach\",\"params\":{\"version\":1,\"pid\":42,"
 				 "\"comm\":\"a\\\"b\\\\c\\u0001\\u00e9\",\"region_bytes\":20736,\"rings\":2,"
 				 "\"ring_capacity\":64,\"clock\":\"tsc\",\"names\":{\"db.query\":64,\"x\":65}}}|");
-	assert_int_equal(pa_app_format_attach(buf, 40, 42, "c", &r, NULL, 0), -ENOSPC);
+	assert_int_equal(pa_app_format_attach(buf, 60, 42, "c", &r, NULL, 0), -ENOSPC);
 	pa_app_region_done(&r);
 
 	assert_true(pa_app_reply_ok("{\"result\":{}}\n"));
