@@ -319,7 +319,9 @@ all: capture
 TEST_BINS += $(CAPTURE_TEST)
 
 # ---------------------------------------------------------------------------
-check: $(TEST_BINS) check-freestanding
+# `all` first: shell tests are sources, and with .SECONDARY the programs they
+# drive would otherwise count as intermediate files make may skip.
+check: all $(TEST_BINS) check-freestanding
 	$(Q)scripts/run-tests.sh $(TEST_BINS)
 
 clean:
