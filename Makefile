@@ -102,8 +102,11 @@ $(MAIN_TEST): $(BUILD)/tests/test-performance-analysis.o $(CORE_LIB)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(CFLAGS) $^ -o $@ -lcmocka $(LDLIBS_USER)
 tests/test-performance-analysis: $(MAIN_TEST)
-run-performance-analysis: $(MAIN_TEST)
+# The main job: the engine's test program, then scripts/demo.sh (a private
+# daemon, the seed's example, a workload, stats, baseline, verdict).
+run-performance-analysis: all $(MAIN_TEST)
 	$(Q)$(MAIN_TEST)
+	$(Q)scripts/demo.sh
 
 TEST_BINS := $(UNIT_BIN) $(MAIN_TEST)
 
@@ -374,7 +377,9 @@ bench-instrument: $(INSTR_BENCH)
 .PHONY: bench-instrument
 
 # ---------------------------------------------------------------------------
-check: $(TEST_BINS) check-freestanding
+# `all` first: shell tests are sources, and with .SECONDARY the programs they
+# drive would otherwise count as intermediate files make may skip.
+check: all $(TEST_BINS) check-freestanding
 	$(Q)scripts/run-tests.sh $(TEST_BINS)
 
 clean:
