@@ -117,6 +117,19 @@ $(CP_ACC_BIN): $(BUILD)/bench/accuracy/cp-accuracy.o $(CORE_LIB)
 run-benchmarks: $(CP_ACC_BIN)
 
 # ---------------------------------------------------------------------------
+# Export (issue 7, branch export): CTF 1.8, Chrome trace-event JSON and
+# Prometheus text writers in lib/export-*.c (libc + core/events.o only), their
+# unit tests, and the shell tests under tests/export/ that feed the outputs to
+# the real consumers (babeltrace2, promtool, prometheus, an npm trace parser).
+EXPORT_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(wildcard lib/export-*.c))
+EXPORT_UNIT := $(filter $(BUILD)/tests/unit/test-export-%,$(UNIT_BIN))
+$(BUILD)/tests/unit/test-export-%.o $(BUILD)/tests/export/%.o: CPPFLAGS += -Ilib
+# An explicit rule (not the unit pattern) so the writers come before libpacore.a on the link line.
+$(EXPORT_UNIT): $(BUILD)/tests/unit/test-export-%: $(BUILD)/tests/unit/test-export-%.o $(EXPORT_OBJ) $(CORE_LIB)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(CFLAGS) $^ -o $@ -lcmocka $(LDLIBS_USER)
+
+# ---------------------------------------------------------------------------
 check: $(TEST_BINS) check-freestanding
 	$(Q)scripts/run-tests.sh $(TEST_BINS)
 

@@ -13,6 +13,9 @@ PKGS_BUILD="make gcc gcc-multilib clang llvm pkg-config bpftool libbpf-dev libel
 libjansson-dev libsqlite3-dev libmicrohttpd-dev"
 # Tests and benchmarks: test framework, ground truth and peers.
 PKGS_TEST="libcmocka-dev linux-perf bpftrace util-linux procps tmux"
+# Export validators (issue 7): babeltrace2 reads CTF, prometheus gives promtool
+# and the server scraped in a test; node runs the npm trace parser.
+PKGS_TEST="$PKGS_TEST babeltrace2 prometheus nodejs"
 
 missing=""
 for p in $PKGS_BUILD $PKGS_TEST; do
