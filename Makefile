@@ -127,7 +127,23 @@ $(BUILD)/tests/unit/test-export-%.o $(BUILD)/tests/export/%.o: CPPFLAGS += -Ilib
 # An explicit rule (not the unit pattern) so the writers come before libpacore.a on the link line.
 $(EXPORT_UNIT): $(BUILD)/tests/unit/test-export-%: $(BUILD)/tests/unit/test-export-%.o $(EXPORT_OBJ) $(CORE_LIB)
 	$(call msg,LD,$@)
-	$(Q)$(CC) $(CFLAGS) $^ -o $@ -lcmocka $(LDLIBS_USER)
+	$(Q)$(CC) $(CFLAGS) $^ -o $@ -lcmocka -ljansson $(LDLIBS_USER)
+EXPORT_GEN := $(BUILD)/tests/export/export-gen
+$(EXPORT_GEN): $(BUILD)/tests/export/export-gen.o $(EXPORT_OBJ) $(CORE_LIB)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS_USER)
+# npm packages for the validators, from the lock file, no install scripts
+# (nothing may download a browser); node_modules is git-ignored.
+EXPORT_NPM := $(BUILD)/tests/export/.npm-ok
+$(EXPORT_NPM): tests/export/package.json tests/export/package-lock.json
+	$(call msg,NPM,tests/export/node_modules)
+	$(Q)mkdir -p $(@D)
+	$(Q)cd tests/export && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error >/dev/null
+	$(Q)touch $@
+EXPORT_SH := tests/export/test-chrome.sh
+$(EXPORT_SH): $(EXPORT_GEN) $(EXPORT_NPM)
+.PHONY: $(EXPORT_SH)
+TEST_BINS += $(EXPORT_SH)
 
 # ---------------------------------------------------------------------------
 check: $(TEST_BINS) check-freestanding

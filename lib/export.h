@@ -95,9 +95,12 @@ int pa_export_ctf(const char *dir, const struct pa_export_trace *t);
  * id), so that every thread's X events nest properly. Events without a
  * duration (PERF_SAMPLE_F_NO_DURATION) are thread-scoped instant events
  * ("ph":"i"). ts/dur are microseconds with three decimals (exact ns).
- * Processes and threads get "process_name"/"thread_name" metadata events from
- * `comms` (or "pid N"/"tid N"). Drops, sampled-out counts and the clock
- * (monotonic, realtime offset) are in the top-level "metadata" object.
+ * Processes and threads that `comms` names get "process_name"/"thread_name"
+ * metadata events (bytes that are not UTF-8 become U+FFFD, one per byte);
+ * others keep their numbers. pid = task_id, tid = thread_id; args carry cpu,
+ * data1, data2, flags. Drops (total and per CPU), sampled-out counts, the
+ * number of async pairs and the clock (monotonic, realtime offset) are in the
+ * top-level "metadata" object.
  * Returns 0; -EINVAL (NULL argument, bad event id), -ENOMEM, -EIO (write
  * error on `out`; the output is then incomplete). Does not close `out`.
  */
