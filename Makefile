@@ -140,7 +140,7 @@ $(EXPORT_NPM): tests/export/package.json tests/export/package-lock.json
 	$(Q)mkdir -p $(@D)
 	$(Q)cd tests/export && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error >/dev/null
 	$(Q)touch $@
-EXPORT_SH := tests/export/test-chrome.sh
+EXPORT_SH := tests/export/test-chrome.sh tests/export/test-prometheus-scrape.sh
 $(EXPORT_SH): $(EXPORT_GEN) $(EXPORT_NPM)
 .PHONY: $(EXPORT_SH)
 TEST_BINS += $(EXPORT_SH)
