@@ -22,7 +22,7 @@
 
 #include "export.h"
 
-#define N_SAMPLES 80000 /* CPU 1 gets more than one packet's worth (65536) */
+#define N_SAMPLES 100000 /* CPU 1 gets 80 %: more than one packet's worth (65536) */
 #define OFFSET_NS 1764100000123456789LL
 
 struct fixture {
@@ -70,7 +70,7 @@ static int have_babeltrace(void)
 
 static int setup(void **state)
 {
-	static const uint16_t cpus[] = { 0, 1, 1, 1, 1, 3 };
+	static const uint16_t cpus[] = { 0, 1, 1, 1, 1, 1, 1, 1, 1, 3 };
 	struct fixture *fx = calloc(1, sizeof(*fx));
 	int user_id;
 
@@ -91,7 +91,7 @@ static int setup(void **state)
 		s->duration_ns = r % 7 == 0 ? 0 : next_rand() >> (r % 24);
 		s->event = (uint8_t)(r % 13 == 12 ? (uint32_t)user_id : r % 12);
 		s->flags = (uint8_t)(next_rand() & 0xf);
-		s->cpu = cpus[next_rand() % 6];
+		s->cpu = cpus[next_rand() % 10];
 		s->task_id = 1000 + next_rand() % 5;
 		s->thread_id = s->task_id + next_rand() % 3;
 		s->data1 = next_rand();
@@ -216,7 +216,7 @@ static void test_discarded_events(void **state)
 	struct fixture *fx = *state;
 	char cmd[256], *out, *p;
 	uint64_t total = 0;
-	int rc, messages = 0;
+	int rc, messages = 0, packets = 0;
 
 	if (!have_babeltrace())
 		skip();
@@ -228,6 +228,10 @@ static void test_discarded_events(void **state)
 		messages++;
 	}
 	assert_int_equal(total, 3 + 4 + 11);
+	for (p = out; (p = strstr(p, "Packet beginning:")); p++)
+		packets++;
+	/* an empty first packet per stream, then data: CPU 1 needs two, CPU 2 has only its drops */
+	assert_int_equal(packets, 2 + 3 + 2 + 2);
 	assert_int_equal(messages, 3); /* CPUs 0, 2 and 3; none for CPU 1 */
 	assert_non_null(strstr(out, "samples_dropped: 18"));
 	assert_non_null(strstr(out, "samples_sampled_out: 99"));
