@@ -135,7 +135,7 @@ $(EXPORT_GEN): $(BUILD)/tests/export/export-gen.o $(EXPORT_OBJ) $(CORE_LIB)
 # npm packages for the validators, from the lock file, no install scripts
 # (nothing may download a browser); node_modules is git-ignored.
 EXPORT_NPM := $(BUILD)/tests/export/.npm-ok
-$(EXPORT_NPM): tests/export/package.json tests/export/package-lock.json
+$(EXPORT_NPM): tests/export/package.json tests/export/package-lock.json | $(DEPS_STAMP)
 	$(call msg,NPM,tests/export/node_modules)
 	$(Q)mkdir -p $(@D)
 	$(Q)cd tests/export && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error >/dev/null

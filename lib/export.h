@@ -81,8 +81,8 @@ struct pa_export_trace {
  * with an empty packet (events_discarded = 0) at the trace's beginning, so
  * readers report "N discarded events" between it and the first data packet.
  * Totals (dropped, sampled_out) are also in the env block.
- * Returns 0; -EINVAL (NULL argument, samples == NULL with n_samples > 0, an
- * event id >= PERF_EVENT_ID_LIMIT), -ENOMEM, or the errno of a failed
+ * Returns 0; -EINVAL (NULL argument, an array NULL with a non-zero count,
+ * more than UINT32_MAX samples), -ENOMEM, or the errno of a failed
  * mkdir/open/write (files written so far are left in place, incomplete).
  */
 int pa_export_ctf(const char *dir, const struct pa_export_trace *t);
@@ -101,8 +101,10 @@ int pa_export_ctf(const char *dir, const struct pa_export_trace *t);
  * data1, data2, flags. Drops (total and per CPU), sampled-out counts, the
  * number of async pairs and the clock (monotonic, realtime offset) are in the
  * top-level "metadata" object.
- * Returns 0; -EINVAL (NULL argument, bad event id), -ENOMEM, -EIO (write
- * error on `out`; the output is then incomplete). Does not close `out`.
+ * Output order depends only on the samples, not on their order in the input.
+ * Returns 0; -EINVAL (NULL argument, an array NULL with a non-zero count),
+ * -ENOMEM, -EIO (write error on `out`; the output is then incomplete).
+ * Does not close `out`.
  */
 int pa_export_chrome(FILE *out, const struct pa_export_trace *t);
 
