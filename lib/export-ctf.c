@@ -13,6 +13,7 @@
  * Cost: O(n log n) for the sort (an index of n uint32), then one pass.
  */
 #include <errno.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -261,6 +262,31 @@ static int cmp_cpu_time(const void *a, const void *b, void *arg)
 	return ia < ib ? -1 : ia > ib;
 }
 
+/*
+ * Remove the stream files of an earlier export into the same directory: a
+ * reader takes every file next to `metadata` as a stream, and one left over
+ * from a trace with more CPUs would carry another trace's UUID.
+ */
+static int remove_old_streams(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int r = 0;
+
+	if (!d)
+		return -errno;
+	while ((e = readdir(d))) {
+		if (strncmp(e->d_name, "stream_", 7) != 0)
+			continue;
+		if (unlinkat(dirfd(d), e->d_name, 0) < 0 && errno != ENOENT) {
+			r = -errno;
+			break;
+		}
+	}
+	closedir(d);
+	return r;
+}
+
 static int open_in(const char *dir, const char *name, int *ret_fd)
 {
 	char path[4096];
@@ -313,6 +339,8 @@ int pa_export_ctf(const char *dir, const struct pa_export_trace *t)
 
 	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
 		return -errno;
+	if ((r = remove_old_streams(dir)) < 0)
+		return r;
 	idx = malloc((t->n_samples ? t->n_samples : 1) * sizeof(*idx));
 	buf = malloc(PACKET_HEADER_BYTES + PACKET_CONTEXT_BYTES + (size_t)EVENTS_PER_PACKET * EVENT_BYTES);
 	if (!idx || !buf) {

@@ -71,7 +71,8 @@ struct pa_export_trace {
 
 /*
  * Write a CTF 1.8 trace into directory `dir` (created if missing, mode 0755;
- * an existing `metadata` or stream_* file in it is replaced): a `metadata`
+ * an existing `metadata` is replaced and every stream_* file removed first,
+ * other files are left alone): a `metadata`
  * file in TSDL and one binary stream file `stream_<cpu>` per CPU that has
  * samples or drops. One event class per event id (its name from the event
  * table), fields duration_ns, task_id, thread_id, data1, data2, flags; the

@@ -328,6 +328,35 @@ static void test_empty_trace(void **state)
 	(void)system(cmd);
 }
 
+/* Exporting again into the same directory: nothing of the earlier, larger trace remains. */
+static void test_export_over_old_trace(void **state)
+{
+	struct fixture *fx = *state;
+	char dir[64] = "/tmp/test-export-ctf-again-XXXXXX", cmd[256], *out;
+	const struct perf_sample one = { .timestamp_ns = 42, .duration_ns = 7, .event = PERF_EVENT_VM_FREE,
+					 .cpu = 5, .task_id = 9, .thread_id = 9 };
+	struct pa_export_trace t = { .samples = &one, .n_samples = 1, .hostname = "again" };
+	int rc;
+
+	assert_non_null(mkdtemp(dir));
+	assert_int_equal(pa_export_ctf(dir, &fx->t), 0);
+	assert_int_equal(pa_export_ctf(dir, &t), 0);
+	snprintf(cmd, sizeof(cmd), "ls '%s' | tr '\\n' ' '", dir);
+	out = run(cmd, &rc);
+	assert_string_equal(out, "metadata stream_5 ");
+	free(out);
+	if (have_babeltrace()) {
+		snprintf(cmd, sizeof(cmd), "babeltrace2 --clock-cycles --no-delta '%s' 2>&1", dir);
+		out = run(cmd, &rc);
+		assert_int_equal(rc, 0);
+		assert_non_null(strstr(out, "[00000000000000000042] again vm_free: { cpu_id = 5 }, { duration_ns = 7,"));
+		assert_null(strchr(strchr(out, '\n') + 1, '\n')); /* one line */
+		free(out);
+	}
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	(void)system(cmd);
+}
+
 static void test_errors(void **state)
 {
 	struct fixture *fx = *state;
@@ -349,6 +378,7 @@ int main(void)
 		cmocka_unit_test(test_corrupted_trace_refused),
 		cmocka_unit_test(test_copy_accepted),
 		cmocka_unit_test(test_empty_trace),
+		cmocka_unit_test(test_export_over_old_trace),
 		cmocka_unit_test(test_errors),
 	};
 
