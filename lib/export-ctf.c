@@ -12,8 +12,11 @@
  * cannot say more precisely when the samples were lost.
  * Cost: O(n log n) for the sort (an index of n uint32), then one pass.
  */
-#include <errno.h>
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* qsort_r */
+#endif
 #include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
