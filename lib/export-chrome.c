@@ -87,11 +87,8 @@ static size_t utf8_len(const unsigned char *p, size_t n)
 	return len;
 }
 
-/*
- * A JSON string: ", \ and control bytes escaped; bytes that are not valid
- * UTF-8 (a comm is any 15 bytes) replaced by U+FFFD, so the file is valid JSON.
- */
-static void put_json_string(FILE *f, const char *str, size_t max)
+/* Declared in export-internal.h; shared with export-json.c. */
+void pa_export_put_json_string(FILE *f, const char *str, size_t max)
 {
 	const unsigned char *p = (const unsigned char *)str;
 	size_t n = strnlen(str, max);
@@ -143,7 +140,7 @@ static void put_head(FILE *f, size_t *n_events, const char *ph, const struct per
 {
 	put_open(f, n_events);
 	fprintf(f, "\"ph\":\"%s\",\"cat\":\"perf-analysis\",\"name\":", ph);
-	put_json_string(f, name, PA_EVENT_NAME_MAX);
+	pa_export_put_json_string(f, name, PA_EVENT_NAME_MAX);
 	fprintf(f, ",\"pid\":%" PRIu32 ",\"tid\":%" PRIu32 ",\"ts\":", s->task_id, s->thread_id);
 }
 
@@ -157,7 +154,7 @@ static void put_metadata(FILE *f, const struct pa_export_trace *t, size_t n_asyn
 {
 	fputs("\"metadata\":{\"tracer\":\"perf-analysis\",\"clock_domain\":\"LINUX_CLOCK_MONOTONIC\"", f);
 	fprintf(f, ",\"realtime_offset_ns\":%" PRId64 ",\"hostname\":", t->realtime_offset_ns);
-	put_json_string(f, t->hostname ? t->hostname : "unknown", 256);
+	pa_export_put_json_string(f, t->hostname ? t->hostname : "unknown", 256);
 	fprintf(f, ",\"samples\":%zu,\"samples_dropped\":%" PRIu64 ",\"samples_sampled_out\":%" PRIu64,
 		t->n_samples, pa_export_total_dropped(t), t->sampled_out);
 	if (t->cpu_dropped) {
@@ -211,14 +208,14 @@ static void put_names(FILE *f, size_t *n_events, const struct pa_export_trace *t
 		put_open(f, n_events);
 		fprintf(f, "\"ph\":\"M\",\"name\":\"process_name\",\"pid\":%" PRIu32
 			",\"tid\":%" PRIu32 ",\"args\":{\"name\":", s->task_id, s->task_id);
-		put_json_string(f, c->comm, sizeof(c->comm));
+		pa_export_put_json_string(f, c->comm, sizeof(c->comm));
 		fputs("}}", f);
 	}
 	if ((c = find_comm(t, s->thread_id))) {
 		put_open(f, n_events);
 		fprintf(f, "\"ph\":\"M\",\"name\":\"thread_name\",\"pid\":%" PRIu32
 			",\"tid\":%" PRIu32 ",\"args\":{\"name\":", s->task_id, s->thread_id);
-		put_json_string(f, c->comm, sizeof(c->comm));
+		pa_export_put_json_string(f, c->comm, sizeof(c->comm));
 		fputs("}}", f);
 	}
 }

@@ -43,4 +43,11 @@ static inline uint64_t pa_export_total_dropped(const struct pa_export_trace *t)
 	return sum;
 }
 
+/*
+ * Write the first `max` bytes (or up to the NUL) of `str` as a JSON string:
+ * ", \ and control bytes escaped, every byte that is not part of valid UTF-8
+ * (a comm is any 15 bytes) replaced by U+FFFD, so the output is valid JSON.
+ */
+void pa_export_put_json_string(FILE *f, const char *str, size_t max);
+
 #endif /* PA_LIB_EXPORT_INTERNAL_H */

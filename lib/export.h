@@ -109,6 +109,27 @@ int pa_export_ctf(const char *dir, const struct pa_export_trace *t);
  */
 int pa_export_chrome(FILE *out, const struct pa_export_trace *t);
 
+struct pa_export_metrics;
+
+/*
+ * Write the samples as one JSON document to `out`, for scripts:
+ *   {"format":"perf-analysis-samples","version":1,"hostname":...,
+ *    "clock":{"domain":"CLOCK_MONOTONIC","unit":"ns","realtime_offset_ns":N},
+ *    "loss":{"samples_dropped":N,"samples_sampled_out":N[,"samples_dropped_per_cpu":{...}]},
+ *    "threads":[{"tid","tgid","comm"}...],
+ *    "samples":[{"timestamp_ns","duration_ns","event","event_id","cpu",
+ *                "task_id","thread_id","data1","data2","flags"}...]
+ *    [,"stats":[{"event","event_id","count","total_ns","min_ns","max_ns","errors",
+ *                "lost","samples","sampled_out","dropped","last_timestamp_ns",
+ *                "completeness"}...]]}
+ * Samples in time order (ties keep input order); all times integer ns. `m`
+ * may be NULL (no "stats"); only its stats/n_stats/events are used, one
+ * entry per named id. Strings as in pa_export_chrome (U+FFFD per invalid byte).
+ * Returns 0; -EINVAL (NULL out/t, an array NULL with a non-zero count,
+ * n_stats > PERF_EVENT_ID_LIMIT), -ENOMEM, -EIO (write error on `out`).
+ */
+int pa_export_json(FILE *out, const struct pa_export_trace *t, const struct pa_export_metrics *m);
+
 /* A stage of the pipeline that can lose samples, and how many it lost. */
 struct pa_export_drop {
 	const char *stage;  /* label value, e.g. "ring_reserve", "queue_overflow" */
