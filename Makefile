@@ -336,10 +336,10 @@ $(EXPORT_GEN): $(BUILD)/tests/export/export-gen.o $(EXPORT_OBJ) $(CORE_LIB)
 	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS_USER)
 # npm packages for the validators, from the lock file, no install scripts
 # (nothing may download a browser); node_modules is git-ignored.
-EXPORT_NPM := $(BUILD)/tests/export/.npm-ok
+# npm ci writes node_modules/.package-lock.json: a deleted node_modules is reinstalled.
+EXPORT_NPM := tests/export/node_modules/.package-lock.json
 $(EXPORT_NPM): tests/export/package.json tests/export/package-lock.json | $(DEPS_STAMP)
 	$(call msg,NPM,tests/export/node_modules)
-	$(Q)mkdir -p $(@D)
 	$(Q)cd tests/export && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error >/dev/null
 	$(Q)touch $@
 EXPORT_SH := tests/export/test-chrome.sh tests/export/test-prometheus-scrape.sh
