@@ -377,6 +377,36 @@ bench-instrument: $(INSTR_BENCH)
 .PHONY: bench-instrument
 
 # ---------------------------------------------------------------------------
+# Export (issue 7, branch export): CTF 1.8, Chrome trace-event JSON and
+# Prometheus text writers in lib/export-*.c (libc + core/events.o only), their
+# unit tests, and the shell tests under tests/export/ that feed the outputs to
+# the real consumers (babeltrace2, promtool, prometheus, an npm trace parser).
+EXPORT_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(wildcard lib/export-*.c))
+EXPORT_UNIT := $(filter $(BUILD)/tests/unit/test-export-%,$(UNIT_BIN))
+$(BUILD)/tests/unit/test-export-%.o $(BUILD)/tests/export/%.o: CPPFLAGS += -Ilib
+# An explicit rule (not the unit pattern) so the writers come before libpacore.a on the link line.
+$(EXPORT_UNIT): $(BUILD)/tests/unit/test-export-%: $(BUILD)/tests/unit/test-export-%.o $(EXPORT_OBJ) $(CORE_LIB)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(CFLAGS) $^ -o $@ -lcmocka -ljansson $(LDLIBS_USER)
+EXPORT_GEN := $(BUILD)/tests/export/export-gen
+$(EXPORT_GEN): $(BUILD)/tests/export/export-gen.o $(EXPORT_OBJ) $(CORE_LIB)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS_USER)
+# npm packages for the validators, from the lock file, no install scripts
+# (nothing may download a browser); node_modules is git-ignored.
+# npm ci writes node_modules/.package-lock.json: a deleted node_modules is reinstalled.
+EXPORT_NPM := tests/export/node_modules/.package-lock.json
+$(EXPORT_NPM): tests/export/package.json tests/export/package-lock.json | $(DEPS_STAMP)
+	$(call msg,NPM,tests/export/node_modules)
+	$(Q)cd tests/export && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error >/dev/null
+	$(Q)touch $@
+EXPORT_SH := tests/export/test-chrome.sh tests/export/test-prometheus-scrape.sh
+$(EXPORT_SH): $(EXPORT_GEN) $(EXPORT_NPM)
+.PHONY: $(EXPORT_SH)
+TEST_BINS += $(EXPORT_SH)
+all: $(EXPORT_OBJ) $(EXPORT_GEN)
+
+# ---------------------------------------------------------------------------
 # `all` first: shell tests are sources, and with .SECONDARY the programs they
 # drive would otherwise count as intermediate files make may skip.
 check: all $(TEST_BINS) check-freestanding
