@@ -282,7 +282,11 @@ int main(int argc, char **argv)
 	its.it_value = its.it_interval;
 	timerfd_settime(tfd, 0, &its, NULL);
 
-	r = pa_rpc_open(&d, d.socket_path, &rpc, err, sizeof(err));
+	r = pa_rpc_adopt(&d, &rpc);
+	if (r == 0)
+		pa_log("using the socket passed by systemd (socket activation)");
+	else
+		r = pa_rpc_open(&d, d.socket_path, &rpc, err, sizeof(err));
 	if (r < 0) {
 		pa_log("%s", err);
 		goto out;
