@@ -68,8 +68,18 @@ $(BUILD)/freestanding/i386/%.o: core/%.c | $(DEPS_STAMP)
 	$(call msg,CC-FS32,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(FREESTANDING) -m32 -MMD -c $< -o $@
-check-freestanding: $(FS_X64_OBJ) $(FS_I386_OBJ)
-	$(Q)scripts/check-freestanding.sh $(FS_X64_OBJ) $(FS_I386_OBJ)
+# A kernel's own flags (no FPU/SSE registers, kernel code model) with
+# PA_NO_FLOAT, for the modules a kernel runs on its hot path: proves them
+# integer-only (core developer's addition). Analysis code in core/ that is
+# meant for user space (floating point) is not in this list.
+CORE_KERNEL_SRC := $(filter $(addprefix core/,events.c histogram.c ring.c stats.c window.c),$(CORE_SRC))
+FS_KERNEL_OBJ := $(CORE_KERNEL_SRC:core/%.c=$(BUILD)/freestanding/x86_64-kernel/%.o)
+$(BUILD)/freestanding/x86_64-kernel/%.o: core/%.c | $(DEPS_STAMP)
+	$(call msg,CC-KERN,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(FREESTANDING) -m64 -mgeneral-regs-only -mno-red-zone -mcmodel=kernel -DPA_NO_FLOAT -MMD -c $< -o $@
+check-freestanding: $(FS_X64_OBJ) $(FS_I386_OBJ) $(FS_KERNEL_OBJ)
+	$(Q)scripts/check-freestanding.sh $(FS_X64_OBJ) $(FS_I386_OBJ) $(FS_KERNEL_OBJ)
 
 # ---------------------------------------------------------------------------
 # User-space objects: every .c under the user-space folders, one rule.
@@ -97,6 +107,22 @@ run-performance-analysis: $(MAIN_TEST)
 
 TEST_BINS := $(UNIT_BIN) $(MAIN_TEST)
 
+# core/ on both targets (core developer's section): the freestanding objects
+# themselves, linked into a driver printing a fixed workout of every module;
+# tests/test-core-i386.sh requires identical output (i386 runs under
+# qemu-i386 when the kernel cannot run 32-bit programs).
+CORE_DUMP := $(BUILD)/tests/core-dump-x86_64 $(BUILD)/tests/core-dump-i386
+$(BUILD)/tests/core-dump-x86_64: tests/core-arch/core-dump.c $(FS_X64_OBJ)
+	$(call msg,LD,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) -m64 -no-pie -std=gnu11 $(WARN) -O2 -Iinclude -Icore -MMD -MF $@.d $(filter %.c %.o,$^) -o $@ -lm
+$(BUILD)/tests/core-dump-i386: tests/core-arch/core-dump.c $(FS_I386_OBJ)
+	$(call msg,LD,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) -m32 -no-pie -std=gnu11 $(WARN) -O2 -Iinclude -Icore -MMD -MF $@.d $(filter %.c %.o,$^) -o $@ -lm
+TEST_BINS += tests/test-core-i386.sh tests/test-bench-harness.sh
+check: $(CORE_DUMP)
+
 # ---------------------------------------------------------------------------
 # Benchmarks.
 BENCH_SRC := $(wildcard bench/*.c)
@@ -106,6 +132,8 @@ $(BENCH_BIN): $(BENCH_SRC:%.c=$(BUILD)/%.o) $(CORE_LIB)
 	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS_USER)
 run-benchmarks: $(BENCH_BIN)
 	$(Q)scripts/run-benchmarks.sh $(BUILD)
+# the harness itself is tested (its output format, not any timing)
+check: $(BENCH_BIN)
 
 # ---------------------------------------------------------------------------
 # Daemon, RPC interface, client library and CLI (issue 4): build/perf-analysisd,
@@ -229,6 +257,67 @@ $(CP_ACC_BIN): $(BUILD)/bench/accuracy/cp-accuracy.o $(CORE_LIB)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS_USER)
 run-benchmarks: $(CP_ACC_BIN)
+
+# ---------------------------------------------------------------------------
+# Kernel capture (issue 3): bpf/*.bpf.c -> .bpf.o -> .skel.h -> daemon/collector.o.
+# vmlinux.h is generated from the running kernel's BTF. Anything linking
+# $(COLLECTOR_OBJ) also needs $(COLLECTOR_LIBS).
+BPF_SRC := $(wildcard bpf/*.bpf.c)
+BPF_OBJ := $(BPF_SRC:bpf/%.bpf.c=$(BUILD)/bpf/%.bpf.o)
+BPF_SKEL := $(BPF_SRC:bpf/%.bpf.c=$(BUILD)/bpf/%.skel.h)
+BPF_CFLAGS := -target bpf -O2 -g -D__TARGET_ARCH_x86 -Wall -Wno-unused-function \
+	-I$(BUILD)/bpf -Iinclude -Icore
+COLLECTOR_OBJ := $(BUILD)/daemon/collector.o
+COLLECTOR_LIBS := -lbpf -lelf -lz
+
+$(BUILD)/bpf/vmlinux.h: | $(DEPS_STAMP)
+	$(call msg,BTF,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@
+$(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c bpf/capture.h core/hist-layout.h core/token-bucket.h \
+		include/perf-analysis/perf_events.h $(BUILD)/bpf/vmlinux.h
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+$(BUILD)/bpf/%.skel.h: $(BUILD)/bpf/%.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name $*_bpf > $@
+$(COLLECTOR_OBJ): $(BPF_SKEL)
+
+WORKLOAD := $(BUILD)/tests/workloads/workload
+$(WORKLOAD): $(BUILD)/tests/workloads/workload.o
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS_USER)
+
+CAPTURE_TEST := $(BUILD)/tests/integration/test-capture
+$(CAPTURE_TEST): $(BUILD)/tests/integration/test-capture.o $(COLLECTOR_OBJ) $(CORE_LIB) | $(WORKLOAD)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(CFLAGS) $^ -o $@ -lcmocka $(COLLECTOR_LIBS) $(LDLIBS_USER)
+
+# Kernel overhead benchmarks (bench/kernel-overhead.sh): the floor (empty
+# programs on the same hooks), a runner, and a getppid loop.
+$(BUILD)/bench/kernel/%.bpf.o: bench/kernel/%.bpf.c $(BUILD)/bpf/vmlinux.h
+	$(call msg,BPF,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+$(BUILD)/bench/kernel/%.skel.h: $(BUILD)/bench/kernel/%.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name $*_bpf > $@
+$(BUILD)/bench/kernel/pa-kbench.o: CPPFLAGS += -I$(BUILD)/bench/kernel
+$(BUILD)/bench/kernel/pa-kbench.o: $(BUILD)/bench/kernel/empty.skel.h
+KBENCH := $(BUILD)/bench/kernel/pa-kbench
+$(KBENCH): $(BUILD)/bench/kernel/pa-kbench.o $(COLLECTOR_OBJ) $(CORE_LIB)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(COLLECTOR_LIBS) $(LDLIBS_USER)
+$(BUILD)/bench/kernel/getppid-loop: $(BUILD)/bench/kernel/getppid-loop.o
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(CFLAGS) $^ -o $@
+KBENCH_BINS := $(KBENCH) $(BUILD)/bench/kernel/getppid-loop $(WORKLOAD)
+run-benchmarks: $(KBENCH_BINS)
+
+.PHONY: capture
+capture: $(COLLECTOR_OBJ) $(WORKLOAD) $(KBENCH_BINS)
+all: capture
+TEST_BINS += $(CAPTURE_TEST)
 
 # ---------------------------------------------------------------------------
 check: $(TEST_BINS) check-freestanding

@@ -159,6 +159,7 @@ uint64_t pa_hist_mean(const struct pa_hist *h)
 	return h->count ? h->total / h->count : 0;
 }
 
+#ifndef PA_NO_FLOAT
 static double u128_to_double(struct pa_u128 a)
 {
 	return (double)a.hi * 18446744073709551616.0 + (double)a.lo;
@@ -192,3 +193,4 @@ double pa_hist_stddev(const struct pa_hist *h)
 	/* no libm in a freestanding build: -fno-math-errno lets gcc inline sqrt */
 	return __builtin_sqrt(pa_hist_variance(h));
 }
+#endif /* PA_NO_FLOAT */
