@@ -68,8 +68,10 @@ static int m_status(struct call *c, json_t **ret)
 	struct pa_daemon *d = c->d;
 	const struct pa_collector_features *f = d->collector ? pa_collector_features(d->collector) : NULL;
 	uint64_t dropped = 0, sampled_out = 0, lost = 0;
+	struct pa_collector_overhead ov;
 	struct rusage ru;
 	struct pa_stats s;
+	json_t *kov;
 
 	for (unsigned int e = 0; e < PERF_EVENT_MAX; e++) {
 		if (pa_engine_read(d, e, &s) < 0)
@@ -79,7 +81,15 @@ static int m_status(struct call *c, json_t **ret)
 		lost += s.lost;
 	}
 	getrusage(RUSAGE_SELF, &ru);
-	*ret = json_pack("{ss sI sI sI sb so s{sb ss sb} so sI sI sI sI sI sI s{sI sI} sI sI ss ss}",
+	kov = json_pack("{sb sI sI sI}", "stats_enabled", false, "run_cnt", (json_int_t)0, "run_time_ns", (json_int_t)0,
+			"misses", (json_int_t)0);
+	if (d->collector && kov && pa_collector_overhead(d->collector, &ov) == 0) {
+		json_object_set_new(kov, "stats_enabled", json_boolean(ov.stats_enabled));
+		json_object_set_new(kov, "run_cnt", json_integer((json_int_t)ov.run_cnt));
+		json_object_set_new(kov, "run_time_ns", json_integer((json_int_t)ov.run_time_ns));
+		json_object_set_new(kov, "misses", json_integer((json_int_t)ov.misses));
+	}
+	*ret = json_pack("{ss sI sI sI sb so s{sb ss sb} so sI sI sI sI sI sI s{sI sI so} sI sI ss ss}",
 			 "version", PA_VERSION, "protocol", (json_int_t)PA_PROTO_VERSION,
 			 "pid", (json_int_t)getpid(), "uptime_ns", (json_int_t)(pa_now_ns() - d->start_ns),
 			 "enabled", d->cfg.enabled, "config", pa_config_to_json(&d->cfg),
@@ -95,7 +105,7 @@ static int m_status(struct call *c, json_t **ret)
 			 "overhead",
 			 "cpu_ns", (json_int_t)((ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000000ll +
 						(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1000ll),
-			 "rss_kb", (json_int_t)ru.ru_maxrss,
+			 "rss_kb", (json_int_t)ru.ru_maxrss, "bpf", kov,
 			 "clients", (json_int_t)d->n_clients,
 			 "baselines", (json_int_t)pa_store_count_baselines(d->store),
 			 "state_dir", d->state_dir, "socket", d->socket_path);
