@@ -250,6 +250,7 @@ install-pa-tools: $(PA_TOOLS)
 	$(Q)install -m 0644 docs/perf-analysisd.8 $(DESTDIR)$(PREFIX)/share/man/man8/
 	$(Q)sed -e 's|@PREFIX@|$(PREFIX)|g' daemon/perf-analysisd.service.in \
 		>$(DESTDIR)/lib/systemd/system/perf-analysisd.service
+	$(Q)install -m 0644 daemon/perf-analysisd.socket $(DESTDIR)/lib/systemd/system/
 
 # ---------------------------------------------------------------------------
 # Regression maths (branch regress): the change-point accuracy report that

@@ -57,10 +57,23 @@ static int run(struct cli *cli, int argc, char **argv)
 	       u64(cfg, "latency_threshold_us"), u64(cfg, "throughput_threshold"),
 	       u64(cfg, "error_rate_threshold_pct"), u64(cfg, "regression_threshold_pct"));
 	printf("  windows:        %llu ms each, %llu kept per event\n", u64(res, "window_ms"), u64(res, "windows"));
-	printf("  loss:           %llu samples dropped, %llu sampled out, %llu events lost\n", u64(res, "dropped"),
-	       u64(res, "sampled_out"), u64(res, "lost"));
+	printf("  loss:           %llu samples dropped, %llu sampled out, %llu events lost; %llu samples\n"
+	       "                  overwritten in the daemon's queue before a client read them\n", u64(res, "dropped"),
+	       u64(res, "sampled_out"), u64(res, "lost"), u64(res, "queue_overwritten"));
 	printf("  daemon:         %.3f s CPU, %llu KiB max RSS, %llu clients, %llu baselines\n",
 	       (double)u64(ov, "cpu_ns") / 1e9, u64(ov, "rss_kb"), u64(res, "clients"), u64(res, "baselines"));
+	{
+		json_t *b = json_object_get(ov, "bpf");
+
+		if (json_is_true(json_object_get(b, "stats_enabled")))
+			printf("  kernel side:    %llu program runs, %.3f s in eBPF programs (%.0f ns per run), %llu missed\n",
+			       u64(b, "run_cnt"), (double)u64(b, "run_time_ns") / 1e9,
+			       u64(b, "run_cnt") ? (double)u64(b, "run_time_ns") / (double)u64(b, "run_cnt") : 0.0,
+			       u64(b, "misses"));
+		else if (json_is_true(json_object_get(k, "available")))
+			printf("  kernel side:    %llu program runs, %llu missed (run time not measured: start the "
+			       "daemon with --bpf-stats)\n", u64(b, "run_cnt"), u64(b, "misses"));
+	}
 	printf("  state:          %s\n", json_string_value(json_object_get(res, "state_dir")));
 	json_array_foreach(json_object_get(res, "events"), i, ev)
 		if (!json_is_true(json_object_get(ev, "available")))

@@ -58,6 +58,7 @@ static void usage(FILE *f)
 	      "                              (default " PA_DEFAULT_GROUP "; '' = root only)\n"
 	      "      --client-timeout-ms MS  disconnect clients stalled this long (default 5000)\n"
 	      "      --max-clients N         connections served at once (default 1024)\n"
+	      "      --bpf-stats             measure the eBPF programs' own run time (kernel.bpf_stats_enabled)\n"
 	      "  -h, --help                  this help\n"
 	      "  -V, --version               print the version\n"
 	      "\n"
@@ -156,7 +157,7 @@ static void resolve_group(const char *name, const char *what, bool *ret_valid, g
 		pa_log("group '%s' does not exist: only root may %s (create it: groupadd %s)", name, what, name);
 }
 
-enum { OPT_WINDOWS = 0x100, OPT_OBSERVE_GROUP, OPT_CONFIGURE_GROUP, OPT_CLIENT_TIMEOUT, OPT_MAX_CLIENTS };
+enum { OPT_WINDOWS = 0x100, OPT_OBSERVE_GROUP, OPT_CONFIGURE_GROUP, OPT_CLIENT_TIMEOUT, OPT_MAX_CLIENTS, OPT_BPF_STATS };
 
 int main(int argc, char **argv)
 {
@@ -169,11 +170,13 @@ int main(int argc, char **argv)
 		{ "configure-group", required_argument, NULL, OPT_CONFIGURE_GROUP },
 		{ "client-timeout-ms", required_argument, NULL, OPT_CLIENT_TIMEOUT },
 		{ "max-clients", required_argument, NULL, OPT_MAX_CLIENTS },
+		{ "bpf-stats", no_argument, NULL, OPT_BPF_STATS },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ 0 },
 	};
 	struct pa_daemon d = { .lock_fd = -1 };
+	bool bpf_stats = false;
 	const char *observe_group = PA_DEFAULT_GROUP, *configure_group = PA_DEFAULT_GROUP;
 	uint32_t window_ms = 1000, windows = 300, timeout_ms = 5000, max_clients = 1024;
 	struct pa_rpc *rpc = NULL;
@@ -197,6 +200,7 @@ int main(int argc, char **argv)
 			if (parse_u32("--client-timeout-ms", optarg, 10, 3600000, &timeout_ms) < 0) return 2;
 			break;
 		case OPT_MAX_CLIENTS: if (parse_u32("--max-clients", optarg, 1, 65536, &max_clients) < 0) return 2; break;
+		case OPT_BPF_STATS: bpf_stats = true; break;
 		case 'h': usage(stdout); return 0;
 		case 'V': printf("perf-analysisd %s (protocol %d)\n", PA_VERSION, PA_PROTO_VERSION); return 0;
 		default: usage(stderr); return 2;
@@ -245,6 +249,7 @@ int main(int argc, char **argv)
 		pa_log("cannot read the configuration from %s/state.db", d.state_dir);
 		goto out;
 	}
+	d.cfg.cc.prog_stats = bpf_stats;
 
 	{
 		struct pa_collector_config cc = d.cfg.cc;
@@ -282,7 +287,11 @@ int main(int argc, char **argv)
 	its.it_value = its.it_interval;
 	timerfd_settime(tfd, 0, &its, NULL);
 
-	r = pa_rpc_open(&d, d.socket_path, &rpc, err, sizeof(err));
+	r = pa_rpc_adopt(&d, &rpc);
+	if (r == 0)
+		pa_log("using the socket passed by systemd (socket activation)");
+	else
+		r = pa_rpc_open(&d, d.socket_path, &rpc, err, sizeof(err));
 	if (r < 0) {
 		pa_log("%s", err);
 		goto out;

@@ -68,8 +68,10 @@ static int m_status(struct call *c, json_t **ret)
 	struct pa_daemon *d = c->d;
 	const struct pa_collector_features *f = d->collector ? pa_collector_features(d->collector) : NULL;
 	uint64_t dropped = 0, sampled_out = 0, lost = 0;
+	struct pa_collector_overhead ov;
 	struct rusage ru;
 	struct pa_stats s;
+	json_t *kov;
 
 	for (unsigned int e = 0; e < PERF_EVENT_MAX; e++) {
 		if (pa_engine_read(d, e, &s) < 0)
@@ -78,10 +80,16 @@ static int m_status(struct call *c, json_t **ret)
 		sampled_out += s.sampled_out;
 		lost += s.lost;
 	}
-	if (d->samples)
-		dropped += d->samples_overflow_base + pa_ring_overruns(d->samples);
 	getrusage(RUSAGE_SELF, &ru);
-	*ret = json_pack("{ss sI sI sI sb so s{sb ss sb} so sI sI sI sI sI s{sI sI} sI sI ss ss}",
+	kov = json_pack("{sb sI sI sI}", "stats_enabled", false, "run_cnt", (json_int_t)0, "run_time_ns", (json_int_t)0,
+			"misses", (json_int_t)0);
+	if (d->collector && kov && pa_collector_overhead(d->collector, &ov) == 0) {
+		json_object_set_new(kov, "stats_enabled", json_boolean(ov.stats_enabled));
+		json_object_set_new(kov, "run_cnt", json_integer((json_int_t)ov.run_cnt));
+		json_object_set_new(kov, "run_time_ns", json_integer((json_int_t)ov.run_time_ns));
+		json_object_set_new(kov, "misses", json_integer((json_int_t)ov.misses));
+	}
+	*ret = json_pack("{ss sI sI sI sb so s{sb ss sb} so sI sI sI sI sI sI s{sI sI so} sI sI ss ss}",
 			 "version", PA_VERSION, "protocol", (json_int_t)PA_PROTO_VERSION,
 			 "pid", (json_int_t)getpid(), "uptime_ns", (json_int_t)(pa_now_ns() - d->start_ns),
 			 "enabled", d->cfg.enabled, "config", pa_config_to_json(&d->cfg),
@@ -91,11 +99,13 @@ static int m_status(struct call *c, json_t **ret)
 			 "events", events_availability(d, false),
 			 "dropped", (json_int_t)dropped, "sampled_out", (json_int_t)sampled_out,
 			 "lost", (json_int_t)lost,
+			 "queue_overwritten",
+			 (json_int_t)(d->samples ? d->samples_overflow_base + pa_ring_overruns(d->samples) : 0),
 			 "window_ms", (json_int_t)(d->window_ns / 1000000), "windows", (json_int_t)d->n_windows,
 			 "overhead",
 			 "cpu_ns", (json_int_t)((ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000000ll +
 						(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1000ll),
-			 "rss_kb", (json_int_t)ru.ru_maxrss,
+			 "rss_kb", (json_int_t)ru.ru_maxrss, "bpf", kov,
 			 "clients", (json_int_t)d->n_clients,
 			 "baselines", (json_int_t)pa_store_count_baselines(d->store),
 			 "state_dir", d->state_dir, "socket", d->socket_path);
@@ -200,7 +210,7 @@ static int m_configure(struct call *c, json_t **ret)
 
 /* Statistics of `e` over the period the request asks for. */
 static int period_stats(struct call *c, unsigned int e, uint64_t last_ms, bool since_baseline,
-			struct pa_stats *ret, uint64_t *ret_start, uint64_t *ret_windows)
+			struct pa_stats *ret, uint64_t *ret_start, uint64_t *ret_end, uint64_t *ret_windows)
 {
 	struct pa_daemon *d = c->d;
 	struct pa_event_state *es = &d->ev[e];
@@ -215,6 +225,7 @@ static int period_stats(struct call *c, unsigned int e, uint64_t last_ms, bool s
 		*ret_windows = pa_window_ring_summarise(&es->ring, from, now + 1, &w);
 		*ret = w.stats;
 		*ret_start = *ret_windows ? w.start_ns : from;
+		*ret_end = *ret_windows ? w.end_ns : now;
 		return 0;
 	}
 	r = pa_engine_read(d, e, &cum);
@@ -222,6 +233,7 @@ static int period_stats(struct call *c, unsigned int e, uint64_t last_ms, bool s
 		return fail(c, EIO, "cannot read the statistics of event %u: %s", e, strerror(-r));
 	*ret_windows = 0;
 	*ret_start = d->period_start_ns;
+	*ret_end = now;
 	if (since_baseline && es->base_ref_valid && pa_stats_delta(ret, &cum, &es->base_ref) == 0)
 		return 0;
 	*ret = cum;
@@ -230,7 +242,7 @@ static int period_stats(struct call *c, unsigned int e, uint64_t last_ms, bool s
 
 static int m_stats(struct call *c, json_t **ret)
 {
-	uint64_t ev = UINT64_MAX, last_ms = 0, start = 0, windows = 0;
+	uint64_t ev = UINT64_MAX, last_ms = 0, start = 0, end = 0, windows = 0;
 	bool since_baseline = false;
 	struct pa_event_summary sum;
 	struct pa_stats *s;
@@ -252,14 +264,14 @@ static int m_stats(struct call *c, json_t **ret)
 	for (unsigned int e = 0; e < PERF_EVENT_MAX; e++) {
 		if (ev != UINT64_MAX && e != ev)
 			continue;
-		r = period_stats(c, e, last_ms, since_baseline, s, &start, &windows);
+		r = period_stats(c, e, last_ms, since_baseline, s, &start, &end, &windows);
 		if (r < 0)
 			goto out;
 		pa_engine_summary(c->d, e, s, &sum);
 		json_array_append_new(a, pa_proto_summary_to_json(&sum));
 	}
 	*ret = json_pack("{so s{sI sI sI} sb}", "events", a, "period", "start_ns", (json_int_t)start,
-			 "end_ns", (json_int_t)pa_now_ns(), "windows", (json_int_t)windows,
+			 "end_ns", (json_int_t)end, "windows", (json_int_t)windows,
 			 "enabled", c->d->cfg.enabled);
 	a = NULL;
 out:
@@ -408,7 +420,7 @@ static int m_check_regression(struct call *c, json_t **ret)
 	struct pa_daemon *d = c->d;
 	struct pa_event_summary base, cur;
 	const char *name = "default";
-	uint64_t ev, thr = d->cfg.regression_threshold_pct, start, windows, created = 0;
+	uint64_t ev, thr = d->cfg.regression_threshold_pct, start, end, windows, created = 0;
 	struct pa_verdict v;
 	struct pa_stats *s;
 	int r;
@@ -429,7 +441,7 @@ static int m_check_regression(struct call *c, json_t **ret)
 	s = malloc(sizeof(*s));
 	if (!s)
 		return fail(c, ENOMEM, "out of memory");
-	r = period_stats(c, (unsigned int)ev, 0, true, s, &start, &windows);
+	r = period_stats(c, (unsigned int)ev, 0, true, s, &start, &end, &windows);
 	if (r == 0)
 		pa_engine_summary(d, (unsigned int)ev, s, &cur);
 	free(s);

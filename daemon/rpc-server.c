@@ -49,6 +49,7 @@ struct pa_rpc {
 	ino_t ino;
 	struct client **clients;
 	unsigned int n, cap;
+	bool adopted; /* socket-activated: the file is systemd's */
 };
 
 static int set_nonblock(int fd)
@@ -117,8 +118,32 @@ fail_errno:
 	return -e;
 }
 
+int pa_rpc_adopt(struct pa_daemon *d, struct pa_rpc **ret)
+{
+	const char *pid = getenv("LISTEN_PID"), *fds = getenv("LISTEN_FDS");
+	struct pa_rpc *r;
+
+	if (!pid || !fds || strtol(pid, NULL, 10) != getpid() || strtol(fds, NULL, 10) < 1)
+		return -ENOENT;
+	unsetenv("LISTEN_PID");
+	unsetenv("LISTEN_FDS");
+	unsetenv("LISTEN_FDNAMES");
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		return -ENOMEM;
+	r->d = d;
+	r->fd = 3; /* SD_LISTEN_FDS_START */
+	r->adopted = true;
+	(void)set_nonblock(r->fd);
+	(void)fcntl(r->fd, F_SETFD, FD_CLOEXEC);
+	*ret = r;
+	return 0;
+}
+
 int pa_rpc_publish(struct pa_rpc *r, char *err, size_t errlen)
 {
+	if (r->adopted)
+		return 0;
 	/* Any file still at path is stale: nobody answered there in pa_rpc_open and we hold the state lock. */
 	if (rename(r->tmp_path, r->path) < 0) {
 		int e = errno;
@@ -149,6 +174,10 @@ void pa_rpc_free(struct pa_rpc *r)
 		client_free(r->clients[i]);
 	free(r->clients);
 	close(r->fd);
+	if (r->adopted) {
+		free(r);
+		return;
+	}
 	/* Remove the socket only if it is still the one we created (a successor may have replaced it). */
 	if (stat(r->path, &st) == 0 && st.st_dev == r->dev && st.st_ino == r->ino)
 		(void)unlink(r->path);

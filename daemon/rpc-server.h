@@ -22,6 +22,14 @@ struct pa_rpc;
  */
 int pa_rpc_open(struct pa_daemon *d, const char *path, struct pa_rpc **ret, char *err, size_t errlen);
 
+/*
+ * Serve on a listening socket handed over by systemd socket activation
+ * (fd 3 when LISTEN_PID is ours and LISTEN_FDS >= 1). Returns 0 and *ret,
+ * -ENOENT if nothing was handed over. The socket file then belongs to
+ * systemd: pa_rpc_publish() and pa_rpc_free() leave it alone.
+ */
+int pa_rpc_adopt(struct pa_daemon *d, struct pa_rpc **ret);
+
 /* Rename the socket to its real path: from now on clients can connect. */
 int pa_rpc_publish(struct pa_rpc *r, char *err, size_t errlen);
 

@@ -55,6 +55,18 @@ n=$($PA --json stats | jq '[.events[] | select(has("id") and has("name") and has
 	and (.completeness == "complete" or .completeness == "sampled" or .completeness == "lossy"))] | length')
 t_assert_eq "complete event objects" 12 "$n" && t_ok
 
+t_begin "stats --last summarises the closed 1 s windows of that period"
+sleep 2.2
+w=$($PA --json stats --last 3 | jq -c '.period | [.windows, (.end_ns - .start_ns) <= 3100000000]')
+case $w in '[2,true]' | '[3,true]') t_ok ;; *) t_fail "period $w" ;; esac
+
+t_begin "the samples method returns well-formed samples (kernel capture) or none"
+s=$(echo '{"v":1,"id":1,"method":"samples","params":{"max":50}}' | $RAWSOCK "$PERF_ANALYSIS_SOCKET" send)
+n=$(echo "$s" | jq '.result.samples | length')
+bad=$(echo "$s" | jq '[.result.samples[] | select(.event > 11 or .timestamp_ns == 0)] | length')
+if [ "$KERNEL" = yes ]; then [ "$n" -gt 0 ] && [ "$bad" = 0 ] && t_ok || t_fail "$n samples, $bad bad"
+else t_assert_eq "samples without capture" 0 "$n" && t_ok; fi
+
 t_begin "examples/basic-monitoring (the seed's C example) runs against the daemon"
 run $BUILD/examples/basic-monitoring
 if expect_rc 0; then

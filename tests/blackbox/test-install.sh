@@ -16,7 +16,8 @@ if make -s install DESTDIR="$ROOT" PREFIX=/usr/local >"$PA_DIR/install.log" 2>&1
 		usr/local/lib/libperfanalysis.so usr/local/lib/libperfanalysis.so.0 usr/local/lib/pkgconfig/perf-analysis.pc \
 		usr/local/include/perf-analysis/perf_monitor.h usr/local/include/perf-analysis/perf_events.h \
 		usr/local/share/man/man1/perf-analysis.1 usr/local/share/man/man8/perf-analysisd.8 \
-		usr/local/share/perf-analysis/perf_monitor.defs lib/systemd/system/perf-analysisd.service; do
+		usr/local/share/perf-analysis/perf_monitor.defs lib/systemd/system/perf-analysisd.service \
+		lib/systemd/system/perf-analysisd.socket; do
 		[ -e "$ROOT/$f" ] || missing="$missing $f"
 	done
 	[ -z "$missing" ] && t_ok || t_fail "missing:$missing"
@@ -27,6 +28,20 @@ fi
 t_begin "the unit starts the installed daemon"
 grep -q '^ExecStart=/usr/local/sbin/perf-analysisd$' "$ROOT/lib/systemd/system/perf-analysisd.service" && t_ok ||
 	t_fail "$(cat "$ROOT/lib/systemd/system/perf-analysisd.service")"
+
+t_begin "socket activation: the daemon serves a listening socket passed as fd 3"
+if command -v systemd-socket-activate >/dev/null; then
+	act=$PA_DIR/act.sock
+	systemd-socket-activate -l "$act" -E PERF_ANALYSIS_STATE_DIR="$PA_DIR/act-state" "$PAD" 2>"$PA_DIR/act.log" &
+	sa=$!
+	sleep 0.3
+	out=$(PERF_ANALYSIS_SOCKET=$act $PA --json status | jq -r .version)
+	kill -TERM $sa; wait $sa 2>/dev/null
+	t_assert_eq "version over the activated socket" 0.1.0 "$out" && grep -q "socket activation" "$PA_DIR/act.log" && t_ok ||
+		t_fail "$(cat "$PA_DIR/act.log")"
+else
+	t_skip "systemd-socket-activate is not installed"
+fi
 
 t_begin "a program built with pkg-config against the installed tree runs against the daemon"
 export PKG_CONFIG_PATH=$ROOT/usr/local/lib/pkgconfig PKG_CONFIG_SYSROOT_DIR=$ROOT
