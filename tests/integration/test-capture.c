@@ -59,25 +59,9 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-/* Nearest-rank percentile from the log-linear buckets: midpoint of the bucket, clamped to [min, max]. */
 static uint64_t percentile(const struct pa_hist *h, uint32_t ppm)
 {
-	uint64_t rank = (h->count * ppm + 999999) / 1000000, seen = 0;
-	unsigned int b;
-
-	if (!h->count)
-		return 0;
-	if (rank == 0)
-		rank = 1;
-	for (b = 0; b < PA_HIST_BUCKETS; b++) {
-		seen += h->buckets[b];
-		if (seen >= rank) {
-			uint64_t v = pa_hist_bucket_low(b) + pa_hist_bucket_width(b) / 2;
-
-			return v < h->min ? h->min : v > h->max ? h->max : v;
-		}
-	}
-	return h->max;
+	return pa_hist_percentile(h, ppm);
 }
 
 static void base_config(struct pa_collector_config *cfg)
@@ -329,6 +313,7 @@ static void test_low_rate(void **state)
 		fail_msg("%llu samples in %.3f s at 50/s/cpu (allowed %llu)", (unsigned long long)samples,
 			 run.elapsed_ns / 1e9, (unsigned long long)allowed);
 	assert_true(run.st[PERF_EVENT_SYSCALL].sampled_out > 0);
+	assert_int_equal(pa_stats_completeness(&run.st[PERF_EVENT_IPC_SEND]), PA_SAMPLED);
 	assert_sample_accounting(&run);
 	assert_int_equal((uint64_t)pc.n, samples);
 	assert_int_equal(pc.foreign, 0);
@@ -353,6 +338,7 @@ static void test_flood_drops(void **state)
 	run_workload(args, &cfg, 1, &run, NULL, NULL);
 	assert_int_equal(run.getppid.count, 100000);
 	assert_true(run.st[PERF_EVENT_SYSCALL].dropped > 0);
+	assert_int_equal(pa_stats_completeness(&run.st[PERF_EVENT_SYSCALL]), PA_LOSSY);
 	assert_sample_accounting(&run);
 	for (e = 0; e < PERF_EVENT_MAX; e++)
 		samples += run.st[e].samples;
