@@ -73,10 +73,12 @@ struct pa_capture_config pa_cfg = {
 	.wakeup_bytes = 65536,
 };
 
+/* Creations admitted at task_newtask and not yet recorded (see consume_create). */
+uint64_t pending_creates;
+
 /* Per-task state: start timestamps and what the pending syscall is. */
 struct task_ctx {
 	uint64_t sys_start;   /* 0 = no syscall in flight */
-	uint64_t wake_ts;     /* became runnable (woken or preempted), 0 = unknown */
 	uint64_t create_ts;   /* task_newtask time, until first run */
 	uint32_t sys_nr;
 	uint32_t arg;         /* fd (IPC) or length (VM), for samples */
@@ -333,6 +335,7 @@ static __always_inline void consume_create(struct task_ctx *tc, uint64_t now, ui
 	uint32_t ev = tc->create_ev - 1;
 
 	tc->create_ev = 0;
+	__sync_fetch_and_sub(&pending_creates, 1);
 	if (ev < PERF_EVENT_MAX && tc->create_gen == pa_cfg.filter_gen)
 		record(ev, ev, now - tc->create_ts, false, now, tgid, tid, tc->create_parent, tc->create_flags, 0);
 }
@@ -504,49 +507,25 @@ int BPF_PROG(pa_sys_exit, struct pt_regs *regs, long ret)
 	return 0;
 }
 
-static __always_inline void mark_runnable(struct task_struct *p, uint64_t now)
-{
-	struct task_ctx *tc;
-
-	if (!(pa_cfg.event_mask & BIT(PERF_EVENT_CONTEXT_SWITCH)) || !p->pid || !task_ok(p))
-		return;
-	tc = bpf_task_storage_get(&task_ctx, p, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
-	if (tc)
-		tc->wake_ts = now;
-}
-
-SEC("tp_btf/sched_wakeup")
-int BPF_PROG(pa_sched_wakeup, struct task_struct *p)
-{
-	mark_runnable(p, bpf_ktime_get_ns());
-	return 0;
-}
-
-SEC("tp_btf/sched_wakeup_new")
-int BPF_PROG(pa_sched_wakeup_new, struct task_struct *p)
-{
-	mark_runnable(p, bpf_ktime_get_ns());
-	return 0;
-}
-
 /*
  * Context switch: the duration is the run-queue latency of `next`, from
- * wake-up (or preemption) to on-CPU. A switch to the idle task has no such
- * latency and is counted as `untimed`. A new task's first run also ends its
- * creation event (fork-to-first-run).
+ * wake-up (or preemption) to on-CPU. The scheduler keeps exactly that for
+ * its own statistics (CONFIG_SCHED_INFO): sched_info.last_queued, in
+ * rq_clock time, is the enqueue time until the switch completes, right after
+ * this tracepoint. Reading it costs two loads, where tracking wake-ups
+ * ourselves would cost a task-storage update on every wake-up and
+ * preemption. A switch to the idle task has no such latency and is counted
+ * as `untimed`. A new task's first run also ends its creation event.
  */
 SEC("tp_btf/sched_switch")
 int BPF_PROG(pa_sched_switch, bool preempt, struct task_struct *prev, struct task_struct *next,
 	     unsigned int prev_state)
 {
-	uint64_t now = bpf_ktime_get_ns();
+	uint64_t now = bpf_ktime_get_ns(), queued;
 	uint32_t mask = pa_cfg.event_mask, npid = next->pid, ntgid;
 	bool cs = mask & BIT(PERF_EVENT_CONTEXT_SWITCH);
-	struct task_ctx *tc;
+	struct rq *rq;
 
-	/* still runnable: its wait for a CPU starts now */
-	if (preempt || prev_state == 0)
-		mark_runnable(prev, now);
 	if (!npid) {
 		uint32_t slot = PERF_EVENT_CONTEXT_SWITCH;
 		struct pa_bpf_stats *st;
@@ -563,17 +542,23 @@ int BPF_PROG(pa_sched_switch, bool preempt, struct task_struct *prev, struct tas
 		return 0;
 	}
 	ntgid = next->tgid;
-	tc = bpf_task_storage_get(&task_ctx, next, 0, 0);
-	if (tc && tc->create_ev)
-		consume_create(tc, now, ntgid, npid);
+	/* only while some creation waits for its first run: a task-storage lookup */
+	if (pending_creates) {
+		struct task_ctx *tc = bpf_task_storage_get(&task_ctx, next, 0, 0);
+
+		if (tc && tc->create_ev)
+			consume_create(tc, now, ntgid, npid);
+	}
 	if (!cs || !task_ok(next))
 		return 0;
-	if (tc && tc->wake_ts) {
-		uint64_t dur = now - tc->wake_ts;
+	queued = next->sched_info.last_queued;
+	/* this CPU's run queue, reached through next's (the runqueues per-CPU symbol is not in kallsyms) */
+	rq = BPF_CORE_READ(next, se.cfs_rq, rq);
+	if (queued && rq) {
+		uint64_t clock = BPF_CORE_READ(rq, clock);
 
-		tc->wake_ts = 0;
-		record(PERF_EVENT_CONTEXT_SWITCH, PERF_EVENT_CONTEXT_SWITCH, dur, false, now, ntgid, npid,
-		       prev->pid, prev_state, 0);
+		record(PERF_EVENT_CONTEXT_SWITCH, PERF_EVENT_CONTEXT_SWITCH, clock > queued ? clock - queued : 0,
+		       false, now, ntgid, npid, prev->pid, prev_state, 0);
 	} else {
 		count_lost(PERF_EVENT_CONTEXT_SWITCH);
 	}
@@ -608,8 +593,9 @@ int BPF_PROG(pa_task_newtask, struct task_struct *task, u64 clone_flags)
 		return 0;
 	}
 	tc->create_ts = bpf_ktime_get_ns();
-	tc->create_ev = ev + 1;
 	tc->create_gen = pa_cfg.filter_gen;
+	tc->create_ev = ev + 1;
+	__sync_fetch_and_add(&pending_creates, 1);
 	tc->create_parent = (uint32_t)pid_tgid;
 	tc->create_flags = (uint32_t)clone_flags;
 	return 0;
