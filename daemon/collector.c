@@ -48,7 +48,8 @@ static const struct {
 	[H_SYS_ENTER] = { "sys_enter", SYS_EVENTS },
 	[H_SYS_EXIT] = { "sys_exit", SYS_EVENTS },
 	[H_SWITCH] = { "sched_switch", BIT(PERF_EVENT_CONTEXT_SWITCH) | CREATE_EVENTS },
-	[H_NEWTASK] = { "task_newtask", CREATE_EVENTS },
+	/* also keeps per-thread slots clean for every event that uses them */
+	[H_NEWTASK] = { "task_newtask", CREATE_EVENTS | SYS_EVENTS },
 	[H_EXIT] = { "sched_process_exit", EXIT_EVENTS },
 	[H_IRQ_ENTRY] = { "irq_handler_entry", BIT(PERF_EVENT_INTERRUPT) },
 	[H_IRQ_EXIT] = { "irq_handler_exit", BIT(PERF_EVENT_INTERRUPT) },
@@ -93,6 +94,27 @@ static uint64_t ring_bytes(uint32_t samples)
 	while (size < want)
 		size <<= 1;
 	return size;
+}
+
+/*
+ * Thread ids below this get an array slot (64 bytes each): pid_max, at most
+ * 256 Ki slots (16 MiB); larger ids fall back to task-local storage.
+ */
+static uint32_t tid_slots(void)
+{
+	FILE *f = fopen("/proc/sys/kernel/pid_max", "r");
+	unsigned long v = 32768;
+
+	if (f) {
+		if (fscanf(f, "%lu", &v) != 1)
+			v = 32768;
+		fclose(f);
+	}
+	if (v > (1ul << 18))
+		v = 1ul << 18;
+	if (v < 1024)
+		v = 1024;
+	return (uint32_t)v;
 }
 
 static void set_why(struct pa_collector *c, uint32_t events, const char *fmt, ...)
@@ -256,6 +278,10 @@ static int load(struct pa_collector *c, const char **ret_why)
 	btf__free(vmlinux);
 
 	r = bpf_map__set_max_entries(c->skel->maps.samples, (uint32_t)ring_bytes(c->cfg.buffer_samples));
+	if (r < 0)
+		goto fail_open;
+	c->skel->rodata->tid_slots = tid_slots();
+	r = bpf_map__set_max_entries(c->skel->maps.tid_ctx, c->skel->rodata->tid_slots);
 	if (r < 0)
 		goto fail_open;
 	r = capture_bpf__load(c->skel);
