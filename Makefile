@@ -408,6 +408,34 @@ TEST_BINS += $(EXPORT_SH)
 all: $(EXPORT_OBJ) $(EXPORT_GEN)
 
 # ---------------------------------------------------------------------------
+# HTTP listener and dashboard (issue 7, branch web): daemon/http.c (taken by
+# DAEMON_OBJ's wildcard) serves /metrics with the export writers, /api/ and
+# the dashboard in web/, embedded into the daemon at build time together with
+# uPlot from web/node_modules (npm ci from web/package-lock.json, no install
+# scripts, no browser download). Tests: tests/web/.
+WEB_NPM := web/node_modules/.package-lock.json
+$(WEB_NPM): web/package.json web/package-lock.json | $(DEPS_STAMP)
+	$(call msg,NPM,web/node_modules)
+	$(Q)cd web && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --ignore-scripts --loglevel=error >/dev/null
+	$(Q)touch $@
+WEB_SRC := $(wildcard web/*.html web/*.js web/*.css)
+WEB_UPLOT := web/node_modules/uplot/dist/uPlot.iife.min.js web/node_modules/uplot/dist/uPlot.min.css
+WEB_ASSETS_C := $(BUILD)/web/assets.c
+$(WEB_ASSETS_C): scripts/embed-web.sh $(WEB_SRC) $(WEB_NPM)
+	$(call msg,EMBED,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)scripts/embed-web.sh $@ $(WEB_SRC) $(WEB_UPLOT)
+$(BUILD)/web/assets.o: $(WEB_ASSETS_C)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CPPFLAGS) -Idaemon -Iproto $(CFLAGS) -c $< -o $@
+$(DAEMON_BIN): $(BUILD)/web/assets.o $(EXPORT_OBJ)
+$(DAEMON_BIN): LDLIBS_USER += -lmicrohttpd
+WEB_TESTS := $(if $(PA_CORE_READY),$(sort $(wildcard tests/web/test-*.sh)))
+$(WEB_TESTS): $(PA_TOOLS) $(WEB_NPM) $(WORKLOAD) $(BUILD)/tests/blackbox/rawsock
+.PHONY: $(WEB_TESTS)
+TEST_BINS += $(WEB_TESTS)
+
+# ---------------------------------------------------------------------------
 # `all` first: shell tests are sources, and with .SECONDARY the programs they
 # drive would otherwise count as intermediate files make may skip.
 check: all $(TEST_BINS) check-freestanding

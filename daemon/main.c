@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "daemon.h"
+#include "http.h"
 #include "rpc-server.h"
 
 void pa_log(const char *fmt, ...)
@@ -59,6 +60,9 @@ static void usage(FILE *f)
 	      "      --client-timeout-ms MS  disconnect clients stalled this long (default 5000)\n"
 	      "      --max-clients N         connections served at once (default 1024)\n"
 	      "      --bpf-stats             measure the eBPF programs' own run time (kernel.bpf_stats_enabled)\n"
+	      "      --http [ADDR:]PORT      serve the dashboard, /metrics and /api/ (read-only) over HTTP;\n"
+	      "                              ADDR defaults to 127.0.0.1, PORT 0 picks a free port (default: off)\n"
+	      "      --http-allow-remote     allow --http on an address other than loopback (unauthenticated!)\n"
 	      "  -h, --help                  this help\n"
 	      "  -V, --version               print the version\n"
 	      "\n"
@@ -157,7 +161,8 @@ static void resolve_group(const char *name, const char *what, bool *ret_valid, g
 		pa_log("group '%s' does not exist: only root may %s (create it: groupadd %s)", name, what, name);
 }
 
-enum { OPT_WINDOWS = 0x100, OPT_OBSERVE_GROUP, OPT_CONFIGURE_GROUP, OPT_CLIENT_TIMEOUT, OPT_MAX_CLIENTS, OPT_BPF_STATS };
+enum { OPT_WINDOWS = 0x100, OPT_OBSERVE_GROUP, OPT_CONFIGURE_GROUP, OPT_CLIENT_TIMEOUT, OPT_MAX_CLIENTS, OPT_BPF_STATS,
+       OPT_HTTP, OPT_HTTP_ALLOW_REMOTE };
 
 int main(int argc, char **argv)
 {
@@ -171,6 +176,8 @@ int main(int argc, char **argv)
 		{ "client-timeout-ms", required_argument, NULL, OPT_CLIENT_TIMEOUT },
 		{ "max-clients", required_argument, NULL, OPT_MAX_CLIENTS },
 		{ "bpf-stats", no_argument, NULL, OPT_BPF_STATS },
+		{ "http", required_argument, NULL, OPT_HTTP },
+		{ "http-allow-remote", no_argument, NULL, OPT_HTTP_ALLOW_REMOTE },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ 0 },
@@ -180,6 +187,9 @@ int main(int argc, char **argv)
 	const char *observe_group = PA_DEFAULT_GROUP, *configure_group = PA_DEFAULT_GROUP;
 	uint32_t window_ms = 1000, windows = 300, timeout_ms = 5000, max_clients = 1024;
 	struct pa_rpc *rpc = NULL;
+	const char *http_addr = NULL;
+	bool http_allow_remote = false, http_loopback = true;
+	struct pa_http *http = NULL;
 	int sfd = -1, tfd = -1, c, rc = 1, r;
 	struct pollfd *fds = NULL;
 	char err[512], *socket_dir;
@@ -201,6 +211,20 @@ int main(int argc, char **argv)
 			break;
 		case OPT_MAX_CLIENTS: if (parse_u32("--max-clients", optarg, 1, 65536, &max_clients) < 0) return 2; break;
 		case OPT_BPF_STATS: bpf_stats = true; break;
+		case OPT_HTTP: {
+			struct sockaddr_storage ss;
+			socklen_t sl;
+			bool lo;
+
+			http_addr = optarg;
+			if (pa_http_parse_addr(optarg, &ss, &sl, &lo, err, sizeof(err)) < 0) {
+				fprintf(stderr, "perf-analysisd: %s\n", err);
+				return 2;
+			}
+			http_loopback = lo;
+			break;
+		}
+		case OPT_HTTP_ALLOW_REMOTE: http_allow_remote = true; break;
 		case 'h': usage(stdout); return 0;
 		case 'V': printf("perf-analysisd %s (protocol %d)\n", PA_VERSION, PA_PROTO_VERSION); return 0;
 		default: usage(stderr); return 2;
@@ -208,6 +232,11 @@ int main(int argc, char **argv)
 	}
 	if (optind < argc) {
 		fprintf(stderr, "perf-analysisd: unexpected argument '%s' (see perf-analysisd --help)\n", argv[optind]);
+		return 2;
+	}
+	if (http_addr && !http_loopback && !http_allow_remote) {
+		fprintf(stderr, "perf-analysisd: --http %s is not a loopback address; the dashboard and /metrics have no "
+			"authentication, so listening beyond this machine needs --http-allow-remote\n", http_addr);
 		return 2;
 	}
 	if (!d.socket_path || !*d.socket_path)
@@ -296,7 +325,15 @@ int main(int argc, char **argv)
 		pa_log("%s", err);
 		goto out;
 	}
-	fds = calloc(d.max_clients + 4, sizeof(*fds));
+	if (http_addr) {
+		r = pa_http_open(&d, http_addr, http_allow_remote, &http, err, sizeof(err));
+		if (r < 0) {
+			pa_log("%s", err);
+			goto out;
+		}
+		pa_log("http: dashboard and /metrics on %s (read-only)", pa_http_url(http));
+	}
+	fds = calloc(d.max_clients + 5, sizeof(*fds));
 	if (!fds)
 		goto out;
 	if (pa_rpc_publish(rpc, err, sizeof(err)) < 0) {
@@ -314,8 +351,9 @@ int main(int argc, char **argv)
 		fds[0] = (struct pollfd){ .fd = sfd, .events = POLLIN };
 		fds[1] = (struct pollfd){ .fd = tfd, .events = POLLIN };
 		fds[2] = (struct pollfd){ .fd = cfd, .events = POLLIN };
-		n = pa_rpc_pollfds(rpc, fds + 3, d.max_clients + 1);
-		if (poll(fds, n + 3, 250) < 0 && errno != EINTR) {
+		fds[3] = (struct pollfd){ .fd = pa_http_fd(http), .events = POLLIN };
+		n = pa_rpc_pollfds(rpc, fds + 4, d.max_clients + 1);
+		if (poll(fds, n + 4, 250) < 0 && errno != EINTR) {
 			pa_log("poll: %s", strerror(errno));
 			goto out;
 		}
@@ -335,11 +373,14 @@ int main(int argc, char **argv)
 		}
 		if (cfd >= 0 && (fds[2].revents & POLLIN))
 			pa_engine_drain(&d);
-		pa_rpc_handle(rpc, fds + 3, n);
+		pa_rpc_handle(rpc, fds + 4, n);
 		pa_rpc_sweep(rpc);
+		if (fds[3].revents & POLLIN)
+			pa_http_run(http);
 	}
 	rc = 0;
 out:
+	pa_http_free(http);
 	pa_rpc_free(rpc);
 	free(fds);
 	pa_collector_free(d.collector);
