@@ -431,7 +431,7 @@ $(BUILD)/web/assets.o: $(WEB_ASSETS_C)
 $(DAEMON_BIN): $(BUILD)/web/assets.o $(EXPORT_OBJ)
 $(DAEMON_BIN): LDLIBS_USER += -lmicrohttpd
 WEB_TESTS := $(if $(PA_CORE_READY),$(sort $(wildcard tests/web/test-*.sh)))
-$(WEB_TESTS): $(PA_TOOLS) $(WEB_NPM) $(WORKLOAD) $(BUILD)/tests/blackbox/rawsock
+$(WEB_TESTS): $(PA_TOOLS) $(WEB_NPM) $(EXPORT_NPM) $(WORKLOAD) $(BUILD)/tests/blackbox/rawsock
 .PHONY: $(WEB_TESTS)
 TEST_BINS += $(WEB_TESTS)
 
