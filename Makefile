@@ -418,7 +418,7 @@ $(WEB_NPM): web/package.json web/package-lock.json | $(DEPS_STAMP)
 	$(call msg,NPM,web/node_modules)
 	$(Q)cd web && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --ignore-scripts --loglevel=error >/dev/null
 	$(Q)touch $@
-WEB_SRC := $(wildcard web/*.html web/*.js web/*.css)
+WEB_SRC := $(wildcard web/*.html web/*.js web/*.css web/*.svg)
 WEB_UPLOT := web/node_modules/uplot/dist/uPlot.iife.min.js web/node_modules/uplot/dist/uPlot.min.css
 WEB_ASSETS_C := $(BUILD)/web/assets.c
 $(WEB_ASSETS_C): scripts/embed-web.sh $(WEB_SRC) $(WEB_NPM)
