@@ -102,8 +102,11 @@ $(MAIN_TEST): $(BUILD)/tests/test-performance-analysis.o $(CORE_LIB)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(CFLAGS) $^ -o $@ -lcmocka $(LDLIBS_USER)
 tests/test-performance-analysis: $(MAIN_TEST)
-run-performance-analysis: $(MAIN_TEST)
+# The main job: the engine's test program, then scripts/demo.sh (a private
+# daemon, the seed's example, a workload, stats, baseline, verdict).
+run-performance-analysis: all $(MAIN_TEST)
 	$(Q)$(MAIN_TEST)
+	$(Q)scripts/demo.sh
 
 TEST_BINS := $(UNIT_BIN) $(MAIN_TEST)
 
@@ -134,6 +137,120 @@ run-benchmarks: $(BENCH_BIN)
 	$(Q)scripts/run-benchmarks.sh $(BUILD)
 # the harness itself is tested (its output format, not any timing)
 check: $(BENCH_BIN)
+
+# ---------------------------------------------------------------------------
+# Daemon, RPC interface, client library and CLI (issue 4): build/perf-analysisd,
+# build/perf-analysis, build/libperfanalysis.{a,so}, examples, fuzzer, tests.
+PA_SONAME := libperfanalysis.so.0
+PROTO_OBJ := $(BUILD)/proto/proto.o
+LIBPA_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(wildcard lib/*.c)) $(PROTO_OBJ) $(BUILD)/core/events.o
+LIBPA_A := $(BUILD)/libperfanalysis.a
+LIBPA_SO := $(BUILD)/libperfanalysis.so
+# Kernel capture: daemon/collector.c when it is in the tree, else a stand-in
+# that reports "built without kernel capture". Its BPF objects and libraries
+# are added by the capture section through DAEMON_COLLECTOR_OBJ/_LIBS.
+ifneq ($(wildcard daemon/collector.c),)
+DAEMON_COLLECTOR_OBJ ?= $(BUILD)/daemon/collector.o
+DAEMON_COLLECTOR_LIBS ?= -lbpf -lelf -lz
+else
+DAEMON_COLLECTOR_OBJ ?= $(BUILD)/daemon/collector-none.o
+DAEMON_COLLECTOR_LIBS ?=
+endif
+DAEMON_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(filter-out daemon/collector.c daemon/collector-none.c,\
+	$(wildcard daemon/*.c)))
+DAEMON_BIN := $(BUILD)/perf-analysisd
+CLI_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(wildcard cli/*.c))
+CLI_BIN := $(BUILD)/perf-analysis
+EXAMPLE_BIN := $(patsubst examples/%.c,$(BUILD)/examples/%,$(wildcard examples/*.c))
+PA_TOOLS := $(CLI_BIN) $(LIBPA_A) $(LIBPA_SO) $(EXAMPLE_BIN) $(BUILD)/perf-analysis.pc
+# The daemon needs the core engine's statistics (histogram, stats, window, ring); until those .c files are
+# in the tree it is left out, and so are the tests that drive it.
+PA_CORE_READY := $(if $(filter 4,$(words $(wildcard core/histogram.c core/stats.c core/window.c core/ring.c))),yes)
+ifeq ($(PA_CORE_READY),yes)
+PA_TOOLS += $(DAEMON_BIN)
+endif
+
+$(PROTO_OBJ) $(LIBPA_OBJ) $(DAEMON_OBJ) $(DAEMON_COLLECTOR_OBJ) $(CLI_OBJ): CPPFLAGS += -Iproto -Idaemon -Ilib
+$(BUILD)/tests/integration/%.o $(BUILD)/fuzz/%.o: CPPFLAGS += -Iproto -Idaemon -Ilib
+
+.PHONY: pa-tools install-pa-tools
+all: pa-tools
+pa-tools: $(PA_TOOLS)
+
+$(LIBPA_A): $(LIBPA_OBJ)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+$(LIBPA_SO): $(LIBPA_OBJ)
+	$(call msg,LD,$@)
+	$(Q)$(CC) -shared -Wl,-soname,$(PA_SONAME) -Wl,--version-script=lib/libperfanalysis.sym \
+		$(CFLAGS) $^ -o $@.0 -ljansson -lpthread
+	$(Q)ln -sf $(PA_SONAME) $@
+$(DAEMON_BIN): $(DAEMON_OBJ) $(DAEMON_COLLECTOR_OBJ) $(PROTO_OBJ) $(CORE_LIB)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(CFLAGS) $^ -o $@ -ljansson -lsqlite3 $(DAEMON_COLLECTOR_LIBS) $(LDLIBS_USER)
+$(CLI_BIN): $(CLI_OBJ) $(LIBPA_A) $(CORE_LIB)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(CFLAGS) $^ -o $@ -ljansson $(LDLIBS_USER)
+# The seed's C examples build exactly as a user's program would: -Iinclude -Lbuild -lperfanalysis.
+$(BUILD)/examples/%: examples/%.c $(LIBPA_SO) $(LIBPA_A)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) -std=gnu11 -Wall -Wextra -O2 -Iinclude $< -o $@ -L$(BUILD) -lperfanalysis -Wl,-rpath,'$$ORIGIN/..'
+$(BUILD)/perf-analysis.pc: lib/perf-analysis.pc.in
+	$(call msg,GEN,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)sed -e 's|@PREFIX@|$(PREFIX)|g' $< >$@
+
+# Tests: the protocol unit test (cmocka), black-box shell tests over the real socket.
+$(BUILD)/tests/integration/test-proto: $(BUILD)/tests/integration/test-proto.o $(PROTO_OBJ) $(CORE_LIB)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(CFLAGS) $^ -o $@ -lcmocka -ljansson $(LDLIBS_USER)
+$(BUILD)/tests/blackbox/rawsock: $(BUILD)/tests/blackbox/rawsock.o
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(CFLAGS) $^ -o $@
+$(BUILD)/tests/blackbox/client-threads: tests/blackbox/client-threads.c $(LIBPA_SO)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) -std=gnu11 -Wall -Wextra -O2 -Iinclude $< -o $@ -L$(BUILD) -lperfanalysis -lpthread \
+		-Wl,-rpath,'$$ORIGIN/../..'
+PA_BLACKBOX := $(if $(PA_CORE_READY),$(sort $(wildcard tests/blackbox/test-*.sh)))
+TEST_BINS += $(BUILD)/tests/integration/test-proto $(PA_BLACKBOX)
+$(PA_BLACKBOX): $(PA_TOOLS) $(BUILD)/tests/blackbox/rawsock $(BUILD)/tests/blackbox/client-threads
+
+# libFuzzer target for the request decoder, built only when clang supports -fsanitize=fuzzer.
+PA_FUZZ_OK := $(shell echo 'int LLVMFuzzerTestOneInput(const char *d, long n){return 0;}' | \
+	$(CLANG) -x c -fsanitize=fuzzer - -o /dev/null 2>/dev/null && echo yes)
+ifeq ($(PA_FUZZ_OK),yes)
+PA_FUZZ_BIN := $(BUILD)/fuzz/fuzz-proto
+$(PA_FUZZ_BIN): tests/fuzz/fuzz-proto.c proto/proto.c core/events.c
+	$(call msg,FUZZ,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Iinclude -Icore -Iproto $^ -o $@ -ljansson
+pa-tools: $(PA_FUZZ_BIN)
+TEST_BINS += tests/fuzz/run-fuzz-proto.sh
+tests/fuzz/run-fuzz-proto.sh: $(PA_FUZZ_BIN)
+endif
+
+install: install-pa-tools
+install-pa-tools: $(PA_TOOLS)
+	$(call msg,INSTALL,$(DESTDIR)$(PREFIX))
+	$(Q)install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/lib \
+		$(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include/perf-analysis \
+		$(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man8 \
+		$(DESTDIR)$(PREFIX)/share/perf-analysis $(DESTDIR)/lib/systemd/system
+	$(Q)install -m 0755 $(DAEMON_BIN) $(DESTDIR)$(PREFIX)/sbin/perf-analysisd
+	$(Q)install -m 0755 $(CLI_BIN) $(DESTDIR)$(PREFIX)/bin/perf-analysis
+	$(Q)install -m 0644 $(LIBPA_A) $(DESTDIR)$(PREFIX)/lib/
+	$(Q)install -m 0755 $(LIBPA_SO).0 $(DESTDIR)$(PREFIX)/lib/$(PA_SONAME)
+	$(Q)ln -sf $(PA_SONAME) $(DESTDIR)$(PREFIX)/lib/libperfanalysis.so
+	$(Q)install -m 0644 $(BUILD)/perf-analysis.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/
+	$(Q)install -m 0644 include/perf-analysis/*.h $(DESTDIR)$(PREFIX)/include/perf-analysis/
+	$(Q)install -m 0644 proto/perf_monitor.defs $(DESTDIR)$(PREFIX)/share/perf-analysis/
+	$(Q)install -m 0644 docs/perf-analysis.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+	$(Q)install -m 0644 docs/perf-analysisd.8 $(DESTDIR)$(PREFIX)/share/man/man8/
+	$(Q)sed -e 's|@PREFIX@|$(PREFIX)|g' daemon/perf-analysisd.service.in \
+		>$(DESTDIR)/lib/systemd/system/perf-analysisd.service
+	$(Q)install -m 0644 daemon/perf-analysisd.socket $(DESTDIR)/lib/systemd/system/
 
 # ---------------------------------------------------------------------------
 # Regression maths (branch regress): the change-point accuracy report that
@@ -206,7 +323,94 @@ all: capture
 TEST_BINS += $(CAPTURE_TEST)
 
 # ---------------------------------------------------------------------------
-check: $(TEST_BINS) check-freestanding
+# Application instrumentation (issue 8): the runtime behind the seed's macros
+# (lib/instrument.o: libperfanalysis's LIBPA_OBJ wildcard takes it), the
+# daemon's side (daemon/app-rings.o: DAEMON_OBJ's wildcard takes it), their
+# tests, the seed's examples and the benchmark against rdtsc and LTTng-UST.
+INSTR_LIB_OBJ := $(BUILD)/lib/instrument.o
+INSTR_DAEMON_OBJ := $(BUILD)/daemon/app-rings.o
+INSTR_HELPER_OBJ := $(BUILD)/tests/helpers/app-test-daemon.o
+INSTR_LIBS := $(CORE_LIB) -ljansson $(LDLIBS_USER)
+INSTR_INC := -Idaemon -Ilib -Itests/helpers
+$(BUILD)/tests/unit/test-app-rings.o $(BUILD)/tests/unit/test-instrument.o: CPPFLAGS += $(INSTR_INC)
+$(BUILD)/tests/helpers/%.o $(BUILD)/bench/instrument/%.o: CPPFLAGS += $(INSTR_INC)
+
+$(BUILD)/tests/unit/test-app-rings: $(INSTR_DAEMON_OBJ) $(INSTR_LIB_OBJ)
+$(BUILD)/tests/unit/test-app-rings: LDLIBS_USER := $(INSTR_LIBS)
+$(BUILD)/tests/unit/test-instrument: $(INSTR_LIB_OBJ) $(INSTR_DAEMON_OBJ) $(INSTR_HELPER_OBJ)
+$(BUILD)/tests/unit/test-instrument: LDLIBS_USER := $(INSTR_LIBS)
+
+# A stand-in daemon for the shell tests and the benchmark: accepts app.attach
+# on a socket, drains with app-rings, prints what it received.
+INSTR_DRAIN := $(BUILD)/tests/helpers/app-drain
+$(INSTR_DRAIN): $(BUILD)/tests/helpers/app-drain.o $(INSTR_HELPER_OBJ) $(INSTR_DAEMON_OBJ) $(CORE_LIB)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(INSTR_LIBS)
+
+# The seed's examples: build/examples/instrument-seed is built by the examples
+# rule above, as a user's program (-lperfanalysis); here, the same source
+# compiled out.
+INSTR_SEED := $(BUILD)/examples/instrument-seed
+$(INSTR_SEED)-disabled: examples/instrument-seed.c | $(DEPS_STAMP)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -DPERF_ANALYSIS_DISABLE $< -o $@
+
+INSTR_CHECK_BINS := $(INSTR_DRAIN) $(INSTR_SEED) $(INSTR_SEED)-disabled
+TEST_BINS += tests/integration/test-instrument-seed.sh
+# Beside the real daemon, once the daemon builds (core engine in the tree).
+ifeq ($(PA_CORE_READY),yes)
+TEST_BINS += tests/integration/test-instrument-daemon.sh
+INSTR_CHECK_BINS += $(PA_TOOLS) $(BUILD)/tests/blackbox/rawsock
+endif
+check: $(INSTR_CHECK_BINS)
+
+# Benchmark: bench/instrument/ is outside bench/*.c, which bench-core links.
+INSTR_BENCH := $(BUILD)/bench/instrument/bench-instrument
+INSTR_BENCH_OBJ := $(BUILD)/bench/instrument/bench-instrument.o $(BUILD)/bench/instrument/lttng-tp.o
+$(BUILD)/bench/instrument/%.o: CPPFLAGS += -Ibench/instrument
+$(INSTR_BENCH): $(INSTR_BENCH_OBJ) $(INSTR_LIB_OBJ) $(INSTR_HELPER_OBJ) $(INSTR_DAEMON_OBJ) $(CORE_LIB)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(INSTR_LIBS) -llttng-ust -ldl
+run-benchmarks: $(INSTR_BENCH)
+bench-instrument: $(INSTR_BENCH)
+	$(Q)sh bench/instrument.sh $(BUILD)
+.PHONY: bench-instrument
+
+# ---------------------------------------------------------------------------
+# Export (issue 7, branch export): CTF 1.8, Chrome trace-event JSON and
+# Prometheus text writers in lib/export-*.c (libc + core/events.o only), their
+# unit tests, and the shell tests under tests/export/ that feed the outputs to
+# the real consumers (babeltrace2, promtool, prometheus, an npm trace parser).
+EXPORT_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(wildcard lib/export-*.c))
+EXPORT_UNIT := $(filter $(BUILD)/tests/unit/test-export-%,$(UNIT_BIN))
+$(BUILD)/tests/unit/test-export-%.o $(BUILD)/tests/export/%.o: CPPFLAGS += -Ilib
+# An explicit rule (not the unit pattern) so the writers come before libpacore.a on the link line.
+$(EXPORT_UNIT): $(BUILD)/tests/unit/test-export-%: $(BUILD)/tests/unit/test-export-%.o $(EXPORT_OBJ) $(CORE_LIB)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(CFLAGS) $^ -o $@ -lcmocka -ljansson $(LDLIBS_USER)
+EXPORT_GEN := $(BUILD)/tests/export/export-gen
+$(EXPORT_GEN): $(BUILD)/tests/export/export-gen.o $(EXPORT_OBJ) $(CORE_LIB)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS_USER)
+# npm packages for the validators, from the lock file, no install scripts
+# (nothing may download a browser); node_modules is git-ignored.
+# npm ci writes node_modules/.package-lock.json: a deleted node_modules is reinstalled.
+EXPORT_NPM := tests/export/node_modules/.package-lock.json
+$(EXPORT_NPM): tests/export/package.json tests/export/package-lock.json | $(DEPS_STAMP)
+	$(call msg,NPM,tests/export/node_modules)
+	$(Q)cd tests/export && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error >/dev/null
+	$(Q)touch $@
+EXPORT_SH := tests/export/test-chrome.sh tests/export/test-prometheus-scrape.sh
+$(EXPORT_SH): $(EXPORT_GEN) $(EXPORT_NPM)
+.PHONY: $(EXPORT_SH)
+TEST_BINS += $(EXPORT_SH)
+all: $(EXPORT_OBJ) $(EXPORT_GEN)
+
+# ---------------------------------------------------------------------------
+# `all` first: shell tests are sources, and with .SECONDARY the programs they
+# drive would otherwise count as intermediate files make may skip.
+check: all $(TEST_BINS) check-freestanding
 	$(Q)scripts/run-tests.sh $(TEST_BINS)
 
 clean:
