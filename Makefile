@@ -102,8 +102,11 @@ $(MAIN_TEST): $(BUILD)/tests/test-performance-analysis.o $(CORE_LIB)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(CFLAGS) $^ -o $@ -lcmocka $(LDLIBS_USER)
 tests/test-performance-analysis: $(MAIN_TEST)
-run-performance-analysis: $(MAIN_TEST)
+# The main job: the engine's test program, then scripts/demo.sh (a private
+# daemon, the seed's example, a workload, stats, baseline, verdict).
+run-performance-analysis: all $(MAIN_TEST)
 	$(Q)$(MAIN_TEST)
+	$(Q)scripts/demo.sh
 
 TEST_BINS := $(UNIT_BIN) $(MAIN_TEST)
 
@@ -320,7 +323,94 @@ all: capture
 TEST_BINS += $(CAPTURE_TEST)
 
 # ---------------------------------------------------------------------------
-check: $(TEST_BINS) check-freestanding
+# Application instrumentation (issue 8): the runtime behind the seed's macros
+# (lib/instrument.o: libperfanalysis's LIBPA_OBJ wildcard takes it), the
+# daemon's side (daemon/app-rings.o: DAEMON_OBJ's wildcard takes it), their
+# tests, the seed's examples and the benchmark against rdtsc and LTTng-UST.
+INSTR_LIB_OBJ := $(BUILD)/lib/instrument.o
+INSTR_DAEMON_OBJ := $(BUILD)/daemon/app-rings.o
+INSTR_HELPER_OBJ := $(BUILD)/tests/helpers/app-test-daemon.o
+INSTR_LIBS := $(CORE_LIB) -ljansson $(LDLIBS_USER)
+INSTR_INC := -Idaemon -Ilib -Itests/helpers
+$(BUILD)/tests/unit/test-app-rings.o $(BUILD)/tests/unit/test-instrument.o: CPPFLAGS += $(INSTR_INC)
+$(BUILD)/tests/helpers/%.o $(BUILD)/bench/instrument/%.o: CPPFLAGS += $(INSTR_INC)
+
+$(BUILD)/tests/unit/test-app-rings: $(INSTR_DAEMON_OBJ) $(INSTR_LIB_OBJ)
+$(BUILD)/tests/unit/test-app-rings: LDLIBS_USER := $(INSTR_LIBS)
+$(BUILD)/tests/unit/test-instrument: $(INSTR_LIB_OBJ) $(INSTR_DAEMON_OBJ) $(INSTR_HELPER_OBJ)
+$(BUILD)/tests/unit/test-instrument: LDLIBS_USER := $(INSTR_LIBS)
+
+# A stand-in daemon for the shell tests and the benchmark: accepts app.attach
+# on a socket, drains with app-rings, prints what it received.
+INSTR_DRAIN := $(BUILD)/tests/helpers/app-drain
+$(INSTR_DRAIN): $(BUILD)/tests/helpers/app-drain.o $(INSTR_HELPER_OBJ) $(INSTR_DAEMON_OBJ) $(CORE_LIB)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(INSTR_LIBS)
+
+# The seed's examples: build/examples/instrument-seed is built by the examples
+# rule above, as a user's program (-lperfanalysis); here, the same source
+# compiled out.
+INSTR_SEED := $(BUILD)/examples/instrument-seed
+$(INSTR_SEED)-disabled: examples/instrument-seed.c | $(DEPS_STAMP)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -DPERF_ANALYSIS_DISABLE $< -o $@
+
+INSTR_CHECK_BINS := $(INSTR_DRAIN) $(INSTR_SEED) $(INSTR_SEED)-disabled
+TEST_BINS += tests/integration/test-instrument-seed.sh
+# Beside the real daemon, once the daemon builds (core engine in the tree).
+ifeq ($(PA_CORE_READY),yes)
+TEST_BINS += tests/integration/test-instrument-daemon.sh
+INSTR_CHECK_BINS += $(PA_TOOLS) $(BUILD)/tests/blackbox/rawsock
+endif
+check: $(INSTR_CHECK_BINS)
+
+# Benchmark: bench/instrument/ is outside bench/*.c, which bench-core links.
+INSTR_BENCH := $(BUILD)/bench/instrument/bench-instrument
+INSTR_BENCH_OBJ := $(BUILD)/bench/instrument/bench-instrument.o $(BUILD)/bench/instrument/lttng-tp.o
+$(BUILD)/bench/instrument/%.o: CPPFLAGS += -Ibench/instrument
+$(INSTR_BENCH): $(INSTR_BENCH_OBJ) $(INSTR_LIB_OBJ) $(INSTR_HELPER_OBJ) $(INSTR_DAEMON_OBJ) $(CORE_LIB)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(INSTR_LIBS) -llttng-ust -ldl
+run-benchmarks: $(INSTR_BENCH)
+bench-instrument: $(INSTR_BENCH)
+	$(Q)sh bench/instrument.sh $(BUILD)
+.PHONY: bench-instrument
+
+# ---------------------------------------------------------------------------
+# Export (issue 7, branch export): CTF 1.8, Chrome trace-event JSON and
+# Prometheus text writers in lib/export-*.c (libc + core/events.o only), their
+# unit tests, and the shell tests under tests/export/ that feed the outputs to
+# the real consumers (babeltrace2, promtool, prometheus, an npm trace parser).
+EXPORT_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(wildcard lib/export-*.c))
+EXPORT_UNIT := $(filter $(BUILD)/tests/unit/test-export-%,$(UNIT_BIN))
+$(BUILD)/tests/unit/test-export-%.o $(BUILD)/tests/export/%.o: CPPFLAGS += -Ilib
+# An explicit rule (not the unit pattern) so the writers come before libpacore.a on the link line.
+$(EXPORT_UNIT): $(BUILD)/tests/unit/test-export-%: $(BUILD)/tests/unit/test-export-%.o $(EXPORT_OBJ) $(CORE_LIB)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(CFLAGS) $^ -o $@ -lcmocka -ljansson $(LDLIBS_USER)
+EXPORT_GEN := $(BUILD)/tests/export/export-gen
+$(EXPORT_GEN): $(BUILD)/tests/export/export-gen.o $(EXPORT_OBJ) $(CORE_LIB)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS_USER)
+# npm packages for the validators, from the lock file, no install scripts
+# (nothing may download a browser); node_modules is git-ignored.
+# npm ci writes node_modules/.package-lock.json: a deleted node_modules is reinstalled.
+EXPORT_NPM := tests/export/node_modules/.package-lock.json
+$(EXPORT_NPM): tests/export/package.json tests/export/package-lock.json | $(DEPS_STAMP)
+	$(call msg,NPM,tests/export/node_modules)
+	$(Q)cd tests/export && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error >/dev/null
+	$(Q)touch $@
+EXPORT_SH := tests/export/test-chrome.sh tests/export/test-prometheus-scrape.sh
+$(EXPORT_SH): $(EXPORT_GEN) $(EXPORT_NPM)
+.PHONY: $(EXPORT_SH)
+TEST_BINS += $(EXPORT_SH)
+all: $(EXPORT_OBJ) $(EXPORT_GEN)
+
+# ---------------------------------------------------------------------------
+# `all` first: shell tests are sources, and with .SECONDARY the programs they
+# drive would otherwise count as intermediate files make may skip.
+check: all $(TEST_BINS) check-freestanding
 	$(Q)scripts/run-tests.sh $(TEST_BINS)
 
 clean:

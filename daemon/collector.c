@@ -31,7 +31,7 @@
 #define WHY_LEN 160
 
 enum hook {
-	H_SYS_ENTER, H_SYS_EXIT, H_WAKEUP, H_WAKEUP_NEW, H_SWITCH, H_NEWTASK, H_EXIT,
+	H_SYS_ENTER, H_SYS_EXIT, H_SWITCH, H_NEWTASK, H_EXIT,
 	H_IRQ_ENTRY, H_IRQ_EXIT, H_SOFTIRQ_ENTRY, H_SOFTIRQ_EXIT, H_PF_USER, H_PF_KERNEL, H_MAX,
 };
 
@@ -47,10 +47,9 @@ static const struct {
 } hooks[H_MAX] = {
 	[H_SYS_ENTER] = { "sys_enter", SYS_EVENTS },
 	[H_SYS_EXIT] = { "sys_exit", SYS_EVENTS },
-	[H_WAKEUP] = { "sched_wakeup", BIT(PERF_EVENT_CONTEXT_SWITCH) },
-	[H_WAKEUP_NEW] = { "sched_wakeup_new", BIT(PERF_EVENT_CONTEXT_SWITCH) },
 	[H_SWITCH] = { "sched_switch", BIT(PERF_EVENT_CONTEXT_SWITCH) | CREATE_EVENTS },
-	[H_NEWTASK] = { "task_newtask", CREATE_EVENTS },
+	/* also keeps per-thread slots clean for every event that uses them */
+	[H_NEWTASK] = { "task_newtask", CREATE_EVENTS | SYS_EVENTS },
 	[H_EXIT] = { "sched_process_exit", EXIT_EVENTS },
 	[H_IRQ_ENTRY] = { "irq_handler_entry", BIT(PERF_EVENT_INTERRUPT) },
 	[H_IRQ_EXIT] = { "irq_handler_exit", BIT(PERF_EVENT_INTERRUPT) },
@@ -95,6 +94,27 @@ static uint64_t ring_bytes(uint32_t samples)
 	while (size < want)
 		size <<= 1;
 	return size;
+}
+
+/*
+ * Thread ids below this get an array slot (64 bytes each): pid_max, at most
+ * 256 Ki slots (16 MiB); larger ids fall back to task-local storage.
+ */
+static uint32_t tid_slots(void)
+{
+	FILE *f = fopen("/proc/sys/kernel/pid_max", "r");
+	unsigned long v = 32768;
+
+	if (f) {
+		if (fscanf(f, "%lu", &v) != 1)
+			v = 32768;
+		fclose(f);
+	}
+	if (v > (1ul << 18))
+		v = 1ul << 18;
+	if (v < 1024)
+		v = 1024;
+	return (uint32_t)v;
 }
 
 static void set_why(struct pa_collector *c, uint32_t events, const char *fmt, ...)
@@ -234,8 +254,6 @@ static int load(struct pa_collector *c, const char **ret_why)
 	}
 	c->prog[H_SYS_ENTER] = c->skel->progs.pa_sys_enter;
 	c->prog[H_SYS_EXIT] = c->skel->progs.pa_sys_exit;
-	c->prog[H_WAKEUP] = c->skel->progs.pa_sched_wakeup;
-	c->prog[H_WAKEUP_NEW] = c->skel->progs.pa_sched_wakeup_new;
 	c->prog[H_SWITCH] = c->skel->progs.pa_sched_switch;
 	c->prog[H_NEWTASK] = c->skel->progs.pa_task_newtask;
 	c->prog[H_EXIT] = c->skel->progs.pa_sched_process_exit;
@@ -260,6 +278,10 @@ static int load(struct pa_collector *c, const char **ret_why)
 	btf__free(vmlinux);
 
 	r = bpf_map__set_max_entries(c->skel->maps.samples, (uint32_t)ring_bytes(c->cfg.buffer_samples));
+	if (r < 0)
+		goto fail_open;
+	c->skel->rodata->tid_slots = tid_slots();
+	r = bpf_map__set_max_entries(c->skel->maps.tid_ctx, c->skel->rodata->tid_slots);
 	if (r < 0)
 		goto fail_open;
 	r = capture_bpf__load(c->skel);
@@ -354,6 +376,15 @@ int pa_collector_open(const struct pa_collector_config *cfg, struct pa_collector
 	c->cfg = *cfg;
 	c->stats_fd = -1;
 	c->features.resize_reloads = true;
+	c->features.event_note[PERF_EVENT_PAGE_FAULT] =
+		"no duration on this kernel: the page_fault tracepoints fire at entry only and fexit "
+		"programs do not load; counts and addresses only";
+	c->features.event_note[PERF_EVENT_TASK_CREATE] = "duration is fork to first run";
+	c->features.event_note[PERF_EVENT_THREAD_CREATE] = "duration is clone to first run";
+	c->features.event_note[PERF_EVENT_TASK_TERMINATE] = "duration is the process lifetime";
+	c->features.event_note[PERF_EVENT_THREAD_TERMINATE] = "duration is the thread lifetime";
+	c->features.event_note[PERF_EVENT_CONTEXT_SWITCH] =
+		"duration is run-queue latency (wake-up or preemption to on-CPU); switches to idle are untimed";
 	for (e = 0; e < PERF_EVENT_MAX; e++)
 		c->features.event_available[e] = true;
 	c->ncpu = libbpf_num_possible_cpus();

@@ -22,8 +22,8 @@ struct pa_collector_config {
 	uint32_t sample_rate;    /* samples per second per CPU; seed default 1000; 0 = no samples */
 	uint32_t buffer_samples; /* ring buffer size in samples (rounded up to a power of two); default 8192 */
 	uint32_t event_mask;     /* bit i enables event i; default all PERF_EVENT_MAX bits */
-	uint32_t filter_tgid;    /* 0 = any process; else only this thread group (and ...) */
-	bool filter_children;    /* with filter_tgid: also its descendants, followed through fork */
+	uint32_t filter_tgid;    /* 0 = any process; else only this thread group (see filter_children) */
+	bool filter_children;    /* with filter_tgid: also the processes it forks, recursively, from now on */
 	uint32_t filter_tid;     /* 0 = any thread */
 	char filter_comm[PA_COMM_LEN]; /* "" = any command name */
 	bool prog_stats;         /* measure the programs' own run time (bpf_enable_stats) while open */
@@ -37,6 +37,7 @@ struct pa_collector_features {
 	bool event_available[PERF_EVENT_MAX];
 	const char *event_why[PERF_EVENT_MAX]; /* NULL when available; else a one-line reason */
 	bool bpf_stats_enabled;                 /* kernel.bpf_stats_enabled is on */
+	const char *event_note[PERF_EVENT_MAX]; /* NULL, or what the duration means / why there is none */
 	bool resize_reloads;                    /* changing buffer_samples reloads the programs
 						 * (statistics are carried over, samples queued are lost) */
 };

@@ -15,8 +15,6 @@ char LICENSE[] SEC("license") = "GPL";
 
 EMPTY(sys_enter)
 EMPTY(sys_exit)
-EMPTY(sched_wakeup)
-EMPTY(sched_wakeup_new)
 EMPTY(sched_switch)
 EMPTY(task_newtask)
 EMPTY(sched_process_exit)

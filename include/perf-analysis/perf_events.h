@@ -44,6 +44,7 @@ enum perf_event_type {
 #define PERF_SAMPLE_F_DUR_CLAMPED 0x02u /* duration_ns saturated at UINT32_MAX */
 #define PERF_SAMPLE_F_NO_DURATION 0x04u /* the kernel gives no duration for this event */
 #define PERF_SAMPLE_F_KERNEL 0x08u     /* happened in kernel mode (e.g. kernel page fault) */
+#define PERF_SAMPLE_F_APP 0x10u        /* recorded by a program with the instrumentation macros */
 
 /*
  * One sample: 32 bytes, as in the seed (8192 samples = 256 KiB).
