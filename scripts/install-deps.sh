@@ -13,6 +13,8 @@ PKGS_BUILD="make gcc gcc-multilib clang llvm pkg-config bpftool libbpf-dev libel
 libjansson-dev libsqlite3-dev libmicrohttpd-dev"
 # Tests and benchmarks: test framework, ground truth and peers.
 PKGS_TEST="libcmocka-dev linux-perf bpftrace util-linux procps tmux"
+# ports/gnumach/ CI checks: Debian's MIG and GNU Mach headers.
+PKGS_TEST="$PKGS_TEST mig-x86-64-gnu gnumach-dev"
 
 missing=""
 for p in $PKGS_BUILD $PKGS_TEST; do
