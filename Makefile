@@ -136,6 +136,15 @@ run-benchmarks: $(BENCH_BIN)
 	$(Q)scripts/run-benchmarks.sh $(BUILD)
 
 # ---------------------------------------------------------------------------
+# Regression maths (branch regress): the change-point accuracy report that
+# `make run-benchmarks` prints (bench/cp-accuracy.sh runs it).
+CP_ACC_BIN := $(BUILD)/bench/cp-accuracy
+$(CP_ACC_BIN): $(BUILD)/bench/accuracy/cp-accuracy.o $(CORE_LIB)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS_USER)
+run-benchmarks: $(CP_ACC_BIN)
+
+# ---------------------------------------------------------------------------
 check: $(TEST_BINS) check-freestanding
 	$(Q)scripts/run-tests.sh $(TEST_BINS)
 

@@ -11,6 +11,15 @@
  * When full, PA_RING_DROP_NEWEST refuses the new sample; PA_RING_OVERWRITE
  * replaces the oldest. Either way the loss is counted in `overruns`, and the
  * consumer never returns a torn or overwritten sample.
+ *
+ * OVERWRITE protocol: the producer never writes `tail` (nor reads it). Before
+ * it fills slot `head`, it publishes `writing = head` (seqlock style); the
+ * consumer copies samples first and then checks `writing`: a copied sample s
+ * is valid only if writing - s < capacity, i.e. its slot had not yet been
+ * taken for sample s + capacity. Lapped samples are skipped and counted by
+ * the consumer, so `overruns` is written by the producer in DROP_NEWEST mode
+ * and by the consumer in OVERWRITE mode: one writer each, no locked
+ * instructions anywhere. An OVERWRITE ring holds the newest `capacity` samples.
  */
 #ifndef PA_CORE_RING_H
 #define PA_CORE_RING_H
@@ -34,6 +43,9 @@ enum pa_ring_policy {
  */
 struct pa_ring {
 	_Alignas(64) uint64_t head; /* next sequence number to write; producer-owned */
+	/* producer-private, on head's cache line (sizeof and the other offsets are unchanged): */
+	uint64_t writing;               /* OVERWRITE: sequence number of the slot being or last written */
+	uint64_t tail_cache;            /* DROP_NEWEST: the producer's last view of tail */
 	_Alignas(64) uint64_t tail; /* next sequence number to read; consumer-owned */
 	_Alignas(64) uint64_t overruns; /* samples lost (see above) */
 	uint32_t mask;                  /* capacity - 1 */
@@ -50,16 +62,28 @@ struct pa_ring {
  */
 int pa_ring_init(struct pa_ring *r, uint32_t capacity, enum pa_ring_policy policy);
 
-/* Producer: append one sample. False if it was dropped (DROP_NEWEST, full). */
+/*
+ * Producer: append one sample. False if it was dropped (DROP_NEWEST, full);
+ * in OVERWRITE mode always true (the oldest may be lost). Wait-free: a fixed
+ * number of loads and stores, no loop, no locked instruction.
+ */
 bool pa_ring_push(struct pa_ring *r, const struct perf_sample *s);
 
-/* Consumer: move up to `max` samples into `out`; returns how many. */
+/*
+ * Consumer: move up to `max` samples, oldest first, into `out`; returns how
+ * many. In OVERWRITE mode samples lapped by the producer are skipped and
+ * added to the overruns; the returned ones are intact and in order.
+ */
 uint32_t pa_ring_pop(struct pa_ring *r, struct perf_sample *out, uint32_t max);
 
 /* Samples currently queued (a snapshot; exact when called by the consumer). */
 uint32_t pa_ring_count(const struct pa_ring *r);
 
-/* Samples lost so far: dropped on push, or overwritten before being popped. */
+/*
+ * Samples lost so far: dropped on push, or overwritten before being popped.
+ * In OVERWRITE mode this includes samples already lapped but not yet skipped
+ * by a pop (exact when called by the consumer while the producer is idle).
+ */
 uint64_t pa_ring_overruns(const struct pa_ring *r);
 
 #endif /* PA_CORE_RING_H */

@@ -33,7 +33,15 @@ struct pa_stats {
 	uint64_t last_timestamp_ns;  /* time of the most recent event, 0 if none */
 };
 
+/* Make `s` empty: no events, all counters 0. */
 void pa_stats_reset(struct pa_stats *s);
+
+/*
+ * Account one event that ended at timestamp_ns and took duration_ns; `failed`
+ * counts it in `errors` too. last_timestamp_ns never moves backwards. Hot
+ * path: O(1), always true. Not thread-safe (one writer per instance).
+ */
+bool pa_stats_record(struct pa_stats *s, uint64_t timestamp_ns, uint64_t duration_ns, bool failed);
 
 /* dst += src; last_timestamp_ns is the later of the two. */
 void pa_stats_merge(struct pa_stats *dst, const struct pa_stats *src);
@@ -46,10 +54,14 @@ void pa_stats_merge(struct pa_stats *dst, const struct pa_stats *src);
  * cumulative min/max of `now` (within the 1/64 histogram bound).
  * Returns -PA_ERANGE (and leaves dst empty) if `before` is not a prefix of
  * `now` (a counter went backwards, e.g. after a reset).
+ * min/max are exact when `before` was empty or `now` reached a new extreme
+ * since; last_timestamp_ns is now's if it moved, else 0. dst may be the same
+ * object as now or before. O(PA_HIST_BUCKETS).
  */
 int pa_stats_delta(struct pa_stats *dst, const struct pa_stats *now, const struct pa_stats *before);
 
+/* PA_LOSSY if anything was lost or dropped, else PA_SAMPLED if anything was sampled out, else PA_COMPLETE. */
 enum pa_completeness pa_stats_completeness(const struct pa_stats *s);
-const char *pa_completeness_name(enum pa_completeness c); /* "complete", "sampled", "lossy" */
+const char *pa_completeness_name(enum pa_completeness c); /* "complete", "sampled", "lossy"; "unknown" otherwise */
 
 #endif /* PA_CORE_STATS_H */

@@ -33,23 +33,34 @@ struct pa_window_ring {
 /* Returns 0, or -PA_EINVAL when capacity is 0. */
 int pa_window_ring_init(struct pa_window_ring *r, struct pa_window *slots, uint32_t capacity);
 
-/* Append a closed window (copied). Windows must come in time order: -PA_EINVAL otherwise. */
+/*
+ * Append a closed window (copied); the oldest is overwritten when full.
+ * Windows must come in time order and not be empty or overlap: -PA_EINVAL
+ * if end_ns <= start_ns or start_ns is before the newest window's end_ns.
+ */
 int pa_window_ring_push(struct pa_window_ring *r, const struct pa_window *w);
 
-/* i-th newest window (0 = newest), or NULL. */
+/* i-th newest window (0 = newest), or NULL if i >= count. Owned by the ring. */
 const struct pa_window *pa_window_ring_get(const struct pa_window_ring *r, uint32_t i);
 
 /*
  * Merge every window lying entirely inside [from_ns, to_ns) into ret (reset
  * first); returns the number of windows merged. ret's start/end are those of
- * the first and last window merged.
+ * the first and last window merged (both 0 when none is). `ret` must not be
+ * one of the ring's slots. O(windows * PA_HIST_BUCKETS).
  */
 uint32_t pa_window_ring_summarise(const struct pa_window_ring *r, uint64_t from_ns, uint64_t to_ns, struct pa_window *ret);
 
-/* Thresholds, evaluated per window (the seed's three). 0 disables one. */
+/*
+ * Thresholds, evaluated per window (the seed's three). 0 disables one.
+ * Crossed means: the latency quantile above latency_ns; the window's rate
+ * count / duration below (or above) throughput_ops; errors / count above
+ * error_rate_ppm. A window without events crosses no latency or error-rate
+ * threshold (nothing to judge) but does fall below a throughput floor.
+ */
 struct pa_thresholds {
 	uint64_t latency_ns;       /* on the quantile below; seed default 1000 us */
-	uint32_t latency_q_ppm;    /* 990000 = p99 */
+	uint32_t latency_q_ppm;    /* 990000 = p99; 0 also means p99 */
 	uint64_t throughput_ops;   /* ops/s; seed default 1000 */
 	bool throughput_below;     /* alert when below (true) or above (false) */
 	uint32_t error_rate_ppm;   /* errors / count, parts per million; seed default 5 % = 50000 */
