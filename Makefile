@@ -108,7 +108,11 @@ GM_PORT := ports/gnumach
 GM_SRC := $(GM_PORT)/kern/perf_analysis.c
 GM_FLAGS := $(FREESTANDING) -DPERF_GNUMACH_COMPAT -I$(GM_PORT) -I$(GM_PORT)/include \
 	-I$(GM_PORT)/compat -fno-omit-frame-pointer -mno-mmx -mno-sse -mno-sse2 -mno-3dnow
-GM_OBJ := $(BUILD)/gnumach-port/x86_64/perf_analysis.o $(BUILD)/gnumach-port/i386/perf_analysis.o
+GM_FLAGS += -DPA_CORE_NO_FLOAT
+# the monitor, and the core/ files the kernel links (ports/gnumach/install-into.sh copies them)
+GM_CORE := histogram stats ring
+GM_OBJ := $(foreach a,x86_64 i386,$(BUILD)/gnumach-port/$(a)/perf_analysis.o \
+	$(GM_CORE:%=$(BUILD)/gnumach-port/$(a)/core-%.o))
 GM_TEST := $(GM_PORT)/tests/test-gnumach-port.sh
 $(BUILD)/gnumach-port/x86_64/%.o: $(GM_PORT)/kern/%.c | $(DEPS_STAMP)
 	$(call msg,CC-GM64,$@)
@@ -118,6 +122,14 @@ $(BUILD)/gnumach-port/i386/%.o: $(GM_PORT)/kern/%.c | $(DEPS_STAMP)
 	$(call msg,CC-GM32,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(GM_FLAGS) -m32 -Werror -MMD -c $< -o $@
+$(BUILD)/gnumach-port/x86_64/core-%.o: core/%.c | $(DEPS_STAMP)
+	$(call msg,CC-GM64,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(GM_FLAGS) -m64 -mno-red-zone -mcmodel=kernel -MMD -c $< -o $@
+$(BUILD)/gnumach-port/i386/core-%.o: core/%.c | $(DEPS_STAMP)
+	$(call msg,CC-GM32,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(GM_FLAGS) -m32 -MMD -c $< -o $@
 .PHONY: gnumach-port-objs check-gnumach-port
 gnumach-port-objs: $(GM_OBJ)
 check-gnumach-port: $(GM_OBJ)

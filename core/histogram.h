@@ -53,7 +53,9 @@ uint64_t pa_hist_percentile(const struct pa_hist *h, uint32_t q_ppm);
 uint64_t pa_hist_mean(const struct pa_hist *h);
 
 /* Population variance (ns^2) and standard deviation (ns): user space only. */
+#ifndef PA_CORE_NO_FLOAT /* kernel builds (ports/gnumach) leave these out */
 double pa_hist_variance(const struct pa_hist *h);
 double pa_hist_stddev(const struct pa_hist *h);
+#endif
 
 #endif /* PA_CORE_HISTOGRAM_H */
