@@ -106,12 +106,18 @@ static inline uint32_t perf_cur_thread_id(void)
 	return perf_id(current_thread());
 }
 
-static void perf_sample_push(struct pa_stats *st, const struct perf_sample *s)
+/*
+ * Push under the ring lock, stamping the sample there: samples then leave
+ * the ring in timestamp order across all CPUs. This is the one extra clock
+ * read, paid only by sampled events (at most the sample rate per second).
+ */
+static void perf_sample_push(struct pa_stats *st, struct perf_sample *s)
 {
 	spl_t s_irq;
 	bool ok = false;
 
 	s_irq = simple_lock_irq(&perf_ring_lock);
+	s->timestamp_ns = perf_clock_ns();
 	if (perf_ring)
 		ok = pa_ring_push(perf_ring, s);
 	simple_unlock_irq(s_irq, &perf_ring_lock);
@@ -121,12 +127,16 @@ static void perf_sample_push(struct pa_stats *st, const struct perf_sample *s)
 		st->dropped++;
 }
 
-void perf_event_record(unsigned int event, uint32_t task_id, uint32_t thread_id,
-		       uint64_t duration_ns, uint32_t data1, uint32_t data2, unsigned int flags)
+/*
+ * Record at time `now` (the caller has just read the clock: on QEMU a clock
+ * read is an emulated HPET access, the dearest step here, so each event
+ * reads it once at its end, and once at its start if timed).
+ */
+static void perf_record_at(uint64_t now, unsigned int event, uint32_t task_id, uint32_t thread_id,
+			   uint64_t duration_ns, uint32_t data1, uint32_t data2, unsigned int flags)
 {
 	struct perf_cpu *pc;
 	struct pa_stats *st;
-	uint64_t now;
 	unsigned int cpu;
 	spl_t s;
 
@@ -144,7 +154,6 @@ void perf_event_record(unsigned int event, uint32_t task_id, uint32_t thread_id,
 	}
 	pc = &perf_cpus[cpu];
 	st = &pc->stats[event];
-	now = perf_clock_ns();
 
 	(void)pa_hist_record(&st->hist, duration_ns);
 	st->last_timestamp_ns = now;
@@ -157,7 +166,7 @@ void perf_event_record(unsigned int event, uint32_t task_id, uint32_t thread_id,
 		st->sampled_out++;
 	} else {
 		struct perf_sample smp = {
-			.timestamp_ns = now,
+			.timestamp_ns = 0, /* stamped under the ring lock */
 			.duration_ns = duration_ns > UINT32_MAX ? UINT32_MAX : (uint32_t)duration_ns,
 			.event = (uint8_t)event,
 			.flags = (uint8_t)(flags | (duration_ns > UINT32_MAX ? PERF_SAMPLE_F_DUR_CLAMPED : 0)
@@ -173,6 +182,14 @@ void perf_event_record(unsigned int event, uint32_t task_id, uint32_t thread_id,
 	splx(s);
 }
 
+void perf_event_record(unsigned int event, uint32_t task_id, uint32_t thread_id,
+		       uint64_t duration_ns, uint32_t data1, uint32_t data2, unsigned int flags)
+{
+	if (!perf_monitor_active())
+		return;
+	perf_record_at(perf_clock_ns(), event, task_id, thread_id, duration_ns, data1, data2, flags);
+}
+
 void perf_event_end(unsigned int event, uint64_t start_ns, uint32_t task_id, uint32_t thread_id,
 		    uint32_t data1, uint32_t data2, unsigned int flags)
 {
@@ -183,7 +200,7 @@ void perf_event_end(unsigned int event, uint64_t start_ns, uint32_t task_id, uin
 	if (start_ns < perf_enabled_since_ns)
 		return; /* began in an earlier enabled period */
 	now = perf_clock_ns();
-	perf_event_record(event, task_id, thread_id, now > start_ns ? now - start_ns : 0, data1, data2, flags);
+	perf_record_at(now, event, task_id, thread_id, now > start_ns ? now - start_ns : 0, data1, data2, flags);
 }
 
 /* ------------------------------------------------------------------------
@@ -284,10 +301,10 @@ static void perf_ipc_complete(thread_t self, long retval, uint64_t now)
 	dur = now > start ? now - start : 0;
 	both = (ps->ipc_option & (MACH_SEND_MSG | MACH_RCV_MSG)) == (MACH_SEND_MSG | MACH_RCV_MSG);
 	if (ps->ipc_option & MACH_SEND_MSG)
-		perf_event_record(PERF_EVENT_IPC_SEND, perf_id(self->task), perf_id(self), dur,
+		perf_record_at(now, PERF_EVENT_IPC_SEND, perf_id(self->task), perf_id(self), dur,
 				  (uint32_t)retval, both, flags);
 	if (ps->ipc_option & MACH_RCV_MSG)
-		perf_event_record(PERF_EVENT_IPC_RECEIVE, perf_id(self->task), perf_id(self), dur,
+		perf_record_at(now, PERF_EVENT_IPC_RECEIVE, perf_id(self->task), perf_id(self), dur,
 				  (uint32_t)retval, both, flags);
 }
 
@@ -309,7 +326,7 @@ void perf_hook_trap_leave(long retval)
 	if (start) {
 		ps->trap_start_ns = 0;
 		if (start >= perf_enabled_since_ns)
-			perf_event_record(PERF_EVENT_SYSCALL, perf_id(self->task), perf_id(self),
+			perf_record_at(now, PERF_EVENT_SYSCALL, perf_id(self->task), perf_id(self),
 					  now > start ? now - start : 0, ps->trap_no, (uint32_t)retval, 0);
 	}
 }
@@ -326,17 +343,23 @@ mach_msg_return_t mach_msg_trap(mach_msg_user_header_t *msg, mach_msg_option_t o
 {
 	mach_msg_return_t mr;
 
+	/*
+	 * Under a trap thunk (the usual case while enabled) the trap's start
+	 * and end times serve the IPC events too: one clock read each.
+	 */
 	if (perf_monitor_active()) {
 		thread_t self = current_thread();
+		uint64_t t = self->perf_state.trap_start_ns;
 
 		self->perf_state.ipc_option = (uint32_t)option;
-		self->perf_state.ipc_start_ns = perf_clock_ns();
+		self->perf_state.ipc_start_ns = t ? t : perf_clock_ns();
 	}
 	mr = perf_mach_msg_trap_body(msg, option, send_size, rcv_size, rcv_name, time_out, notify);
 	if (perf_monitor_active()) {
 		thread_t self = current_thread();
 
-		if (self->perf_state.ipc_start_ns)
+		/* under a thunk, its perf_hook_trap_leave() completes both */
+		if (self->perf_state.ipc_start_ns && !self->perf_state.trap_start_ns)
 			perf_ipc_complete(self, mr, perf_clock_ns());
 	}
 	return mr;
@@ -512,8 +535,9 @@ void perf_analysis_init(void)
 	perf_reset_locked();
 	printf("Performance Analysis: %u CPU(s), %lu KiB statistics, %u-sample ring, %u samples/s\n",
 	       n, (unsigned long)((cpus_bytes + 3 * stats_bytes) >> 10), perf_buffer_size, perf_sample_rate);
-	if (kernel_cmdline && strstr(kernel_cmdline, "perf_monitor=1"))
-		(void)perf_monitor_set_enabled(true);
+	if (kernel_cmdline && strstr(kernel_cmdline, "perf_monitor=1")
+	    && perf_monitor_set_enabled(true) == 0)
+		printf("Performance Analysis: monitoring enabled at boot (perf_monitor=1)\n");
 }
 
 int perf_monitor_set_enabled(bool enable)

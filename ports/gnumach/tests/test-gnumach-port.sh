@@ -135,12 +135,15 @@ else
 	t_ok
 fi
 
-t_begin "test module compiles freestanding (x86_64) against MIG's mach and perf_monitor stubs"
+t_begin "test module compiles freestanding (x86_64) against MIG's mach, mach_host and perf_monitor stubs"
 if [ $have_mig -eq 0 ]; then
 	t_skip "needs mig-x86-64-gnu and gnumach-dev"
 elif ! x86_64-gnu-mig -I"$OUT/inc" -user /dev/null -header "$OUT/mig/mach.user.h" -server /dev/null \
 	"$OUT/inc/mach/mach.defs" 2> "$OUT/mig/mach.err"; then
 	t_fail "mig mach.defs: $(cat "$OUT/mig/mach.err")"
+elif ! x86_64-gnu-mig -I"$OUT/inc" -user /dev/null -header "$OUT/mig/mach_host.user.h" -server /dev/null \
+	"$OUT/inc/mach/mach_host.defs" 2> "$OUT/mig/mach_host.err"; then
+	t_fail "mig mach_host.defs: $(cat "$OUT/mig/mach_host.err")"
 elif ! err=$(compile_user "$PORT/tests/test-performance-analysis.c" "$OUT/mig/test-performance-analysis.o" \
 	"-Wall -Wextra -Wno-unused-parameter -Werror" 2>&1); then
 	t_fail "$err"
