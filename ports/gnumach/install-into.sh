@@ -36,6 +36,24 @@ for p in "$port"/patches/*.patch; do
 	patch -d "$dst" -p1 --silent --forward < "$p" || exit 2
 done
 
+# Zero-context patches apply by line number: check that each renaming pair
+# landed around its function (the #define right before the definition, the
+# #undef right after its closing brace), so a drifted tree fails loudly.
+bad=0
+for f in ipc/mach_msg.c vm/vm_user.c kern/task.c kern/thread.c kern/mach_clock.c; do
+	awk -v file="$f" '
+		/^#define [a-z_]+ perf_[a-z_]+_body\t/ { name = $2; want = NR + 2; next }
+		want && NR <= want && $0 ~ ("(^|[ \t])" name "\\($") { want = 0 }
+		want && NR > want { printf "install-into.sh: %s:%d: #define %s is not followed by its definition\n", file, NR, name; bad = 1; want = 0 }
+		/^#undef [a-z_]+\t\/\* perf_analysis/ { if (prev != "}") { printf "install-into.sh: %s:%d: #undef %s does not follow a closing brace\n", file, NR, $2; bad = 1 } }
+		{ prev = $0 }
+		END { exit bad }' "$dst/$f" >&2 || bad=1
+done
+if [ $bad -ne 0 ]; then
+	echo "install-into.sh: the hooks landed in the wrong places: this GNU Mach differs from the verified commit (README.md)" >&2
+	exit 2
+fi
+
 cp "$port"/kern/perf_analysis.c "$port"/kern/perf_analysis.h "$port"/kern/perf_hooks.h \
 	"$port"/kern/perf_thread.h "$port"/kern/perf_monitor.srv "$dst/kern/"
 cp "$port"/include/mach/perf_monitor.defs "$port"/include/mach/perf_monitor.h "$dst/include/mach/"
