@@ -81,6 +81,11 @@ static struct pa_stats *perf_baseline;  /* statistics of the baseline period */
 static bool perf_have_baseline;
 static struct pa_stats *perf_scratch;   /* PERF_EVENT_MAX entries for merges */
 
+/*
+ * record_time_stamp() retries while the clock interrupt updates the mapped
+ * time. No hook records from inside that update (the clock interrupt is
+ * recorded after its body returns), so a reader never spins on itself.
+ */
 uint64_t perf_clock_ns(void)
 {
 	time_value64_t tv;
