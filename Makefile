@@ -68,8 +68,18 @@ $(BUILD)/freestanding/i386/%.o: core/%.c | $(DEPS_STAMP)
 	$(call msg,CC-FS32,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(FREESTANDING) -m32 -MMD -c $< -o $@
-check-freestanding: $(FS_X64_OBJ) $(FS_I386_OBJ)
-	$(Q)scripts/check-freestanding.sh $(FS_X64_OBJ) $(FS_I386_OBJ)
+# A kernel's own flags (no FPU/SSE registers, kernel code model) with
+# PA_NO_FLOAT, for the modules a kernel runs on its hot path: proves them
+# integer-only (core developer's addition). Analysis code in core/ that is
+# meant for user space (floating point) is not in this list.
+CORE_KERNEL_SRC := $(filter $(addprefix core/,events.c histogram.c ring.c stats.c window.c),$(CORE_SRC))
+FS_KERNEL_OBJ := $(CORE_KERNEL_SRC:core/%.c=$(BUILD)/freestanding/x86_64-kernel/%.o)
+$(BUILD)/freestanding/x86_64-kernel/%.o: core/%.c | $(DEPS_STAMP)
+	$(call msg,CC-KERN,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(FREESTANDING) -m64 -mgeneral-regs-only -mno-red-zone -mcmodel=kernel -DPA_NO_FLOAT -MMD -c $< -o $@
+check-freestanding: $(FS_X64_OBJ) $(FS_I386_OBJ) $(FS_KERNEL_OBJ)
+	$(Q)scripts/check-freestanding.sh $(FS_X64_OBJ) $(FS_I386_OBJ) $(FS_KERNEL_OBJ)
 
 # ---------------------------------------------------------------------------
 # User-space objects: every .c under the user-space folders, one rule.
@@ -97,6 +107,22 @@ run-performance-analysis: $(MAIN_TEST)
 
 TEST_BINS := $(UNIT_BIN) $(MAIN_TEST)
 
+# core/ on both targets (core developer's section): the freestanding objects
+# themselves, linked into a driver printing a fixed workout of every module;
+# tests/test-core-i386.sh requires identical output (i386 runs under
+# qemu-i386 when the kernel cannot run 32-bit programs).
+CORE_DUMP := $(BUILD)/tests/core-dump-x86_64 $(BUILD)/tests/core-dump-i386
+$(BUILD)/tests/core-dump-x86_64: tests/core-arch/core-dump.c $(FS_X64_OBJ)
+	$(call msg,LD,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) -m64 -no-pie -std=gnu11 $(WARN) -O2 -Iinclude -Icore -MMD -MF $@.d $(filter %.c %.o,$^) -o $@ -lm
+$(BUILD)/tests/core-dump-i386: tests/core-arch/core-dump.c $(FS_I386_OBJ)
+	$(call msg,LD,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) -m32 -no-pie -std=gnu11 $(WARN) -O2 -Iinclude -Icore -MMD -MF $@.d $(filter %.c %.o,$^) -o $@ -lm
+TEST_BINS += tests/test-core-i386.sh tests/test-bench-harness.sh
+check: $(CORE_DUMP)
+
 # ---------------------------------------------------------------------------
 # ports/gnumach/: the seed's GNU Mach integration (issue 9). CI cannot build
 # GNU Mach, so check-gnumach-port compiles the kernel monitor freestanding
@@ -108,7 +134,7 @@ GM_PORT := ports/gnumach
 GM_SRC := $(GM_PORT)/kern/perf_analysis.c
 GM_FLAGS := $(FREESTANDING) -DPERF_GNUMACH_COMPAT -I$(GM_PORT) -I$(GM_PORT)/include \
 	-I$(GM_PORT)/compat -fno-omit-frame-pointer -mno-mmx -mno-sse -mno-sse2 -mno-3dnow
-GM_FLAGS += -DPA_CORE_NO_FLOAT
+GM_FLAGS += -DPA_NO_FLOAT
 # the monitor, and the core/ files the kernel links (ports/gnumach/install-into.sh copies them)
 GM_CORE := histogram stats ring
 GM_OBJ := $(foreach a,x86_64 i386,$(BUILD)/gnumach-port/$(a)/perf_analysis.o \
@@ -146,6 +172,121 @@ $(BENCH_BIN): $(BENCH_SRC:%.c=$(BUILD)/%.o) $(CORE_LIB)
 	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS_USER)
 run-benchmarks: $(BENCH_BIN)
 	$(Q)scripts/run-benchmarks.sh $(BUILD)
+# the harness itself is tested (its output format, not any timing)
+check: $(BENCH_BIN)
+
+# ---------------------------------------------------------------------------
+# Daemon, RPC interface, client library and CLI (issue 4): build/perf-analysisd,
+# build/perf-analysis, build/libperfanalysis.{a,so}, examples, fuzzer, tests.
+PA_SONAME := libperfanalysis.so.0
+PROTO_OBJ := $(BUILD)/proto/proto.o
+LIBPA_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(wildcard lib/*.c)) $(PROTO_OBJ) $(BUILD)/core/events.o
+LIBPA_A := $(BUILD)/libperfanalysis.a
+LIBPA_SO := $(BUILD)/libperfanalysis.so
+# Kernel capture: daemon/collector.c when it is in the tree, else a stand-in
+# that reports "built without kernel capture". Its BPF objects and libraries
+# are added by the capture section through DAEMON_COLLECTOR_OBJ/_LIBS.
+ifneq ($(wildcard daemon/collector.c),)
+DAEMON_COLLECTOR_OBJ ?= $(BUILD)/daemon/collector.o
+DAEMON_COLLECTOR_LIBS ?= -lbpf -lelf -lz
+else
+DAEMON_COLLECTOR_OBJ ?= $(BUILD)/daemon/collector-none.o
+DAEMON_COLLECTOR_LIBS ?=
+endif
+DAEMON_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(filter-out daemon/collector.c daemon/collector-none.c,\
+	$(wildcard daemon/*.c)))
+DAEMON_BIN := $(BUILD)/perf-analysisd
+CLI_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(wildcard cli/*.c))
+CLI_BIN := $(BUILD)/perf-analysis
+EXAMPLE_BIN := $(patsubst examples/%.c,$(BUILD)/examples/%,$(wildcard examples/*.c))
+PA_TOOLS := $(CLI_BIN) $(LIBPA_A) $(LIBPA_SO) $(EXAMPLE_BIN) $(BUILD)/perf-analysis.pc
+# The daemon needs the core engine's statistics (histogram, stats, window, ring); until those .c files are
+# in the tree it is left out, and so are the tests that drive it.
+PA_CORE_READY := $(if $(filter 4,$(words $(wildcard core/histogram.c core/stats.c core/window.c core/ring.c))),yes)
+ifeq ($(PA_CORE_READY),yes)
+PA_TOOLS += $(DAEMON_BIN)
+endif
+
+$(PROTO_OBJ) $(LIBPA_OBJ) $(DAEMON_OBJ) $(DAEMON_COLLECTOR_OBJ) $(CLI_OBJ): CPPFLAGS += -Iproto -Idaemon -Ilib
+$(BUILD)/tests/integration/%.o $(BUILD)/fuzz/%.o: CPPFLAGS += -Iproto -Idaemon -Ilib
+
+.PHONY: pa-tools install-pa-tools
+all: pa-tools
+pa-tools: $(PA_TOOLS)
+
+$(LIBPA_A): $(LIBPA_OBJ)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+$(LIBPA_SO): $(LIBPA_OBJ)
+	$(call msg,LD,$@)
+	$(Q)$(CC) -shared -Wl,-soname,$(PA_SONAME) -Wl,--version-script=lib/libperfanalysis.sym \
+		$(CFLAGS) $^ -o $@.0 -ljansson -lpthread
+	$(Q)ln -sf $(PA_SONAME) $@
+$(DAEMON_BIN): $(DAEMON_OBJ) $(DAEMON_COLLECTOR_OBJ) $(PROTO_OBJ) $(CORE_LIB)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(CFLAGS) $^ -o $@ -ljansson -lsqlite3 $(DAEMON_COLLECTOR_LIBS) $(LDLIBS_USER)
+$(CLI_BIN): $(CLI_OBJ) $(LIBPA_A) $(CORE_LIB)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(CFLAGS) $^ -o $@ -ljansson $(LDLIBS_USER)
+# The seed's C examples build exactly as a user's program would: -Iinclude -Lbuild -lperfanalysis.
+$(BUILD)/examples/%: examples/%.c $(LIBPA_SO) $(LIBPA_A)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) -std=gnu11 -Wall -Wextra -O2 -Iinclude $< -o $@ -L$(BUILD) -lperfanalysis -Wl,-rpath,'$$ORIGIN/..'
+$(BUILD)/perf-analysis.pc: lib/perf-analysis.pc.in
+	$(call msg,GEN,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)sed -e 's|@PREFIX@|$(PREFIX)|g' $< >$@
+
+# Tests: the protocol unit test (cmocka), black-box shell tests over the real socket.
+$(BUILD)/tests/integration/test-proto: $(BUILD)/tests/integration/test-proto.o $(PROTO_OBJ) $(CORE_LIB)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(CFLAGS) $^ -o $@ -lcmocka -ljansson $(LDLIBS_USER)
+$(BUILD)/tests/blackbox/rawsock: $(BUILD)/tests/blackbox/rawsock.o
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(CFLAGS) $^ -o $@
+$(BUILD)/tests/blackbox/client-threads: tests/blackbox/client-threads.c $(LIBPA_SO)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) -std=gnu11 -Wall -Wextra -O2 -Iinclude $< -o $@ -L$(BUILD) -lperfanalysis -lpthread \
+		-Wl,-rpath,'$$ORIGIN/../..'
+PA_BLACKBOX := $(if $(PA_CORE_READY),$(sort $(wildcard tests/blackbox/test-*.sh)))
+TEST_BINS += $(BUILD)/tests/integration/test-proto $(PA_BLACKBOX)
+$(PA_BLACKBOX): $(PA_TOOLS) $(BUILD)/tests/blackbox/rawsock $(BUILD)/tests/blackbox/client-threads
+
+# libFuzzer target for the request decoder, built only when clang supports -fsanitize=fuzzer.
+PA_FUZZ_OK := $(shell echo 'int LLVMFuzzerTestOneInput(const char *d, long n){return 0;}' | \
+	$(CLANG) -x c -fsanitize=fuzzer - -o /dev/null 2>/dev/null && echo yes)
+ifeq ($(PA_FUZZ_OK),yes)
+PA_FUZZ_BIN := $(BUILD)/fuzz/fuzz-proto
+$(PA_FUZZ_BIN): tests/fuzz/fuzz-proto.c proto/proto.c core/events.c
+	$(call msg,FUZZ,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Iinclude -Icore -Iproto $^ -o $@ -ljansson
+pa-tools: $(PA_FUZZ_BIN)
+TEST_BINS += tests/fuzz/run-fuzz-proto.sh
+tests/fuzz/run-fuzz-proto.sh: $(PA_FUZZ_BIN)
+endif
+
+install: install-pa-tools
+install-pa-tools: $(PA_TOOLS)
+	$(call msg,INSTALL,$(DESTDIR)$(PREFIX))
+	$(Q)install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/lib \
+		$(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include/perf-analysis \
+		$(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man8 \
+		$(DESTDIR)$(PREFIX)/share/perf-analysis $(DESTDIR)/lib/systemd/system
+	$(Q)install -m 0755 $(DAEMON_BIN) $(DESTDIR)$(PREFIX)/sbin/perf-analysisd
+	$(Q)install -m 0755 $(CLI_BIN) $(DESTDIR)$(PREFIX)/bin/perf-analysis
+	$(Q)install -m 0644 $(LIBPA_A) $(DESTDIR)$(PREFIX)/lib/
+	$(Q)install -m 0755 $(LIBPA_SO).0 $(DESTDIR)$(PREFIX)/lib/$(PA_SONAME)
+	$(Q)ln -sf $(PA_SONAME) $(DESTDIR)$(PREFIX)/lib/libperfanalysis.so
+	$(Q)install -m 0644 $(BUILD)/perf-analysis.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/
+	$(Q)install -m 0644 include/perf-analysis/*.h $(DESTDIR)$(PREFIX)/include/perf-analysis/
+	$(Q)install -m 0644 proto/perf_monitor.defs $(DESTDIR)$(PREFIX)/share/perf-analysis/
+	$(Q)install -m 0644 docs/perf-analysis.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+	$(Q)install -m 0644 docs/perf-analysisd.8 $(DESTDIR)$(PREFIX)/share/man/man8/
+	$(Q)sed -e 's|@PREFIX@|$(PREFIX)|g' daemon/perf-analysisd.service.in \
+		>$(DESTDIR)/lib/systemd/system/perf-analysisd.service
 
 # ---------------------------------------------------------------------------
 # Regression maths (branch regress): the change-point accuracy report that
@@ -155,6 +296,67 @@ $(CP_ACC_BIN): $(BUILD)/bench/accuracy/cp-accuracy.o $(CORE_LIB)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS_USER)
 run-benchmarks: $(CP_ACC_BIN)
+
+# ---------------------------------------------------------------------------
+# Kernel capture (issue 3): bpf/*.bpf.c -> .bpf.o -> .skel.h -> daemon/collector.o.
+# vmlinux.h is generated from the running kernel's BTF. Anything linking
+# $(COLLECTOR_OBJ) also needs $(COLLECTOR_LIBS).
+BPF_SRC := $(wildcard bpf/*.bpf.c)
+BPF_OBJ := $(BPF_SRC:bpf/%.bpf.c=$(BUILD)/bpf/%.bpf.o)
+BPF_SKEL := $(BPF_SRC:bpf/%.bpf.c=$(BUILD)/bpf/%.skel.h)
+BPF_CFLAGS := -target bpf -O2 -g -D__TARGET_ARCH_x86 -Wall -Wno-unused-function \
+	-I$(BUILD)/bpf -Iinclude -Icore
+COLLECTOR_OBJ := $(BUILD)/daemon/collector.o
+COLLECTOR_LIBS := -lbpf -lelf -lz
+
+$(BUILD)/bpf/vmlinux.h: | $(DEPS_STAMP)
+	$(call msg,BTF,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@
+$(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c bpf/capture.h core/hist-layout.h core/token-bucket.h \
+		include/perf-analysis/perf_events.h $(BUILD)/bpf/vmlinux.h
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+$(BUILD)/bpf/%.skel.h: $(BUILD)/bpf/%.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name $*_bpf > $@
+$(COLLECTOR_OBJ): $(BPF_SKEL)
+
+WORKLOAD := $(BUILD)/tests/workloads/workload
+$(WORKLOAD): $(BUILD)/tests/workloads/workload.o
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS_USER)
+
+CAPTURE_TEST := $(BUILD)/tests/integration/test-capture
+$(CAPTURE_TEST): $(BUILD)/tests/integration/test-capture.o $(COLLECTOR_OBJ) $(CORE_LIB) | $(WORKLOAD)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(CFLAGS) $^ -o $@ -lcmocka $(COLLECTOR_LIBS) $(LDLIBS_USER)
+
+# Kernel overhead benchmarks (bench/kernel-overhead.sh): the floor (empty
+# programs on the same hooks), a runner, and a getppid loop.
+$(BUILD)/bench/kernel/%.bpf.o: bench/kernel/%.bpf.c $(BUILD)/bpf/vmlinux.h
+	$(call msg,BPF,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+$(BUILD)/bench/kernel/%.skel.h: $(BUILD)/bench/kernel/%.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name $*_bpf > $@
+$(BUILD)/bench/kernel/pa-kbench.o: CPPFLAGS += -I$(BUILD)/bench/kernel
+$(BUILD)/bench/kernel/pa-kbench.o: $(BUILD)/bench/kernel/empty.skel.h
+KBENCH := $(BUILD)/bench/kernel/pa-kbench
+$(KBENCH): $(BUILD)/bench/kernel/pa-kbench.o $(COLLECTOR_OBJ) $(CORE_LIB)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(COLLECTOR_LIBS) $(LDLIBS_USER)
+$(BUILD)/bench/kernel/getppid-loop: $(BUILD)/bench/kernel/getppid-loop.o
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(CFLAGS) $^ -o $@
+KBENCH_BINS := $(KBENCH) $(BUILD)/bench/kernel/getppid-loop $(WORKLOAD)
+run-benchmarks: $(KBENCH_BINS)
+
+.PHONY: capture
+capture: $(COLLECTOR_OBJ) $(WORKLOAD) $(KBENCH_BINS)
+all: capture
+TEST_BINS += $(CAPTURE_TEST)
 
 # ---------------------------------------------------------------------------
 check: $(TEST_BINS) check-freestanding

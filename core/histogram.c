@@ -159,11 +159,7 @@ uint64_t pa_hist_mean(const struct pa_hist *h)
 	return h->count ? h->total / h->count : 0;
 }
 
-/*
- * Floating point: user space only. A kernel build defines PA_CORE_NO_FLOAT
- * (GNU Mach compiles with -mno-sse, where a double return does not compile).
- */
-#ifndef PA_CORE_NO_FLOAT
+#ifndef PA_NO_FLOAT
 static double u128_to_double(struct pa_u128 a)
 {
 	return (double)a.hi * 18446744073709551616.0 + (double)a.lo;
@@ -197,4 +193,4 @@ double pa_hist_stddev(const struct pa_hist *h)
 	/* no libm in a freestanding build: -fno-math-errno lets gcc inline sqrt */
 	return __builtin_sqrt(pa_hist_variance(h));
 }
-#endif /* PA_CORE_NO_FLOAT */
+#endif /* PA_NO_FLOAT */

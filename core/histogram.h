@@ -52,8 +52,13 @@ uint64_t pa_hist_percentile(const struct pa_hist *h, uint32_t q_ppm);
 /* Integer mean in ns (total / count), 0 when empty. */
 uint64_t pa_hist_mean(const struct pa_hist *h);
 
-/* Population variance (ns^2) and standard deviation (ns): user space only. */
-#ifndef PA_CORE_NO_FLOAT /* kernel builds (ports/gnumach) leave these out */
+/*
+ * Population variance (ns^2) and standard deviation (ns), 0 when empty:
+ * user space only. Exact up to the final rounding (the sum of squares is
+ * exact; see histogram.c). A kernel build defines PA_NO_FLOAT, which leaves
+ * them out so that core/ compiles with -mgeneral-regs-only.
+ */
+#ifndef PA_NO_FLOAT
 double pa_hist_variance(const struct pa_hist *h);
 double pa_hist_stddev(const struct pa_hist *h);
 #endif

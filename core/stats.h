@@ -51,7 +51,7 @@ void pa_stats_merge(struct pa_stats *dst, const struct pa_stats *src);
  * (before taken earlier). Counts, totals and buckets subtract exactly; min
  * and max cannot be recovered from a difference, so they are taken from the
  * lowest and highest non-empty bucket of the difference, clamped to the
- * cumulative min/max of `now` (within the 1/64 histogram bound).
+ * cumulative min/max of `now` (so within one bucket width, 1/32 of the value).
  * Returns -PA_ERANGE (and leaves dst empty) if `before` is not a prefix of
  * `now` (a counter went backwards, e.g. after a reset).
  * min/max are exact when `before` was empty or `now` reached a new extreme

@@ -43,7 +43,8 @@ const struct pa_window *pa_window_ring_get(const struct pa_window_ring *r, uint3
 }
 
 /* O(count * PA_HIST_BUCKETS): one histogram merge per window inside the period. */
-uint32_t pa_window_ring_summarise(const struct pa_window_ring *r, uint64_t from_ns, uint64_t to_ns, struct pa_window *ret)
+uint32_t pa_window_ring_summarise(const struct pa_window_ring *r, uint64_t from_ns, uint64_t to_ns,
+				  struct pa_window *ret)
 {
 	uint32_t merged = 0;
 

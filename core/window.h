@@ -30,7 +30,10 @@ struct pa_window_ring {
 	uint32_t next;   /* slot the next window goes to */
 };
 
-/* Returns 0, or -PA_EINVAL when capacity is 0. */
+/*
+ * Use the caller's `capacity` slots (kept, not copied) as an empty ring.
+ * Returns 0, or -PA_EINVAL when capacity is 0 or slots is NULL.
+ */
 int pa_window_ring_init(struct pa_window_ring *r, struct pa_window *slots, uint32_t capacity);
 
 /*

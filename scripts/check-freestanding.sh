@@ -1,4 +1,4 @@
-#!/bin/sh
+#!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
 # check-freestanding.sh OBJ... - fail if a freestanding core/ object needs a
@@ -8,19 +8,20 @@
 set -eu
 ALLOWED="memcpy memset memmove memcmp __udivdi3 __umoddi3 __divdi3 __moddi3"
 status=0
-for obj in "$@"; do
-	# symbols defined by the other core/ objects built for the same target
-	# (same directory) are part of the engine, not outside needs
-	own=""
+# One nm per target directory (nm is slow to start): symbols defined by the
+# core/ objects built for the same target are part of the engine, not needs.
+for dir in $(for o in "$@"; do dirname "$o"; done | sort -u); do
+	objs=()
 	for o in "$@"; do
-		[ "$(dirname "$o")" = "$(dirname "$obj")" ] && own="$own $(nm --defined-only "$o" | awk '$2 ~ /[TDBR]/ {print $3}')"
+		[ "$(dirname "$o")" = "$dir" ] && objs+=("$o")
 	done
-	for sym in $(nm -u "$obj" | awk '{print $2}'); do
-		case " $ALLOWED $(echo $own) " in
+	own=$(nm -A --defined-only "${objs[@]}" | awk '$2 ~ /[TDBR]/ {printf " %s", $3}')
+	while read -r obj sym; do
+		case " $ALLOWED $own " in
 		*" $sym "*) ;;
 		*) echo "check-freestanding: $obj needs '$sym', which a kernel does not provide" >&2; status=1 ;;
 		esac
-	done
+	done < <(nm -A -u "${objs[@]}" | awk '{sub(/:$/, "", $1); print $1, $NF}')
 done
 [ $status -eq 0 ] && echo "  FS-OK    $# freestanding objects (x86_64, i386): no undefined symbols beyond: $ALLOWED"
 exit $status

@@ -11,8 +11,9 @@ set -eu
 # Build: compilers, eBPF toolchain, libraries.
 PKGS_BUILD="make gcc gcc-multilib clang llvm pkg-config bpftool libbpf-dev libelf-dev zlib1g-dev
 libjansson-dev libsqlite3-dev libmicrohttpd-dev"
-# Tests and benchmarks: test framework, ground truth and peers.
-PKGS_TEST="libcmocka-dev linux-perf bpftrace util-linux procps tmux"
+# Tests and benchmarks: test framework, ground truth and peers; qemu-user runs
+# the i386 build of core/ where the kernel cannot run 32-bit programs.
+PKGS_TEST="libcmocka-dev linux-perf bpftrace util-linux procps tmux qemu-user jq"
 # ports/gnumach/ CI checks: Debian's MIG and GNU Mach headers.
 PKGS_TEST="$PKGS_TEST mig-x86-64-gnu gnumach-dev"
 

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <pthread.h>
+#include <sched.h>
 #include <cmocka.h>
 
 #include "ring.h"
@@ -233,6 +234,7 @@ static void *producer_main(void *arg)
 			p->refused++;
 			if (!p->retry)
 				break;
+			sched_yield(); /* let the consumer run, even on one CPU */
 		}
 	}
 	__atomic_store_n(&p->done, 1, __ATOMIC_RELEASE);
@@ -268,6 +270,8 @@ static void run_pair(enum pa_ring_policy policy, uint32_t capacity, bool retry, 
 		received += k;
 		if (k == 0 && done)
 			break;
+		if (k == 0)
+			sched_yield();
 	}
 	pthread_join(th, NULL);
 	printf("# %s cap %u%s: pushed %llu, received %llu, overruns %llu, gaps %llu\n",

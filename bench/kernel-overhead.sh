@@ -1,0 +1,96 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# kernel-overhead.sh BUILD_DIR - what kernel capture costs, as ratios against
+# references measured in the same run, medians of interleaved rounds:
+#   none      no tracing
+#   empty     empty tp_btf programs on the same hooks: the floor
+#   ours      the collector, every event, default sampling, drained
+#   bpftrace  a syscall latency histogram (the peer)
+#   perf stat counting raw_syscalls enter/exit system-wide
+# on a getppid loop (cost per syscall) and `perf bench sched messaging`.
+# Needs root. PA_BENCH_ROUNDS (default 5), PA_BENCH_CALLS (default 500000).
+set -u
+build=${1:-build}
+rounds=${PA_BENCH_ROUNDS:-5}
+calls=${PA_BENCH_CALLS:-500000}
+kb=$build/bench/kernel/pa-kbench
+loop=$build/bench/kernel/getppid-loop
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+if [ "$(id -u)" != 0 ]; then
+	echo "kernel-overhead: needs root to load eBPF programs; skipped" >&2
+	exit 0
+fi
+for t in "$kb" "$loop"; do
+	[ -x "$t" ] || { echo "kernel-overhead: $t missing (make capture)" >&2; exit 1; }
+done
+
+BPFTRACE_PROG='tracepoint:raw_syscalls:sys_enter { @s[tid] = nsecs; }
+tracepoint:raw_syscalls:sys_exit /@s[tid]/ { @h = hist(nsecs - @s[tid]); delete(@s[tid]); }'
+
+# run_bpftrace CMD...: run CMD while bpftrace's histogram is attached
+run_bpftrace() {
+	bpftrace -e "$BPFTRACE_PROG" >"$tmp/bt.log" 2>&1 &
+	local bt=$! i
+	for i in $(seq 1 300); do
+		grep -q Attaching "$tmp/bt.log" 2>/dev/null && break
+		sleep 0.1
+	done
+	sleep 0.2
+	"$@"
+	kill -INT $bt 2>/dev/null
+	wait $bt 2>/dev/null
+}
+
+have_bpftrace=0
+command -v bpftrace >/dev/null && have_bpftrace=1
+
+median() { sort -g | awk '{a[NR]=$1} END {if (NR==0) print "nan"; else if (NR%2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'; }
+
+msg_time() { awk '/Total time:/ {print $3}'; }
+MSG="perf bench sched messaging -g 4 -l 500"
+
+for r in $(seq 1 "$rounds"); do
+	for m in none empty ours; do
+		"$kb" $m -- "$loop" "$calls" >>"$tmp/loop.$m"
+		"$kb" $m -- $MSG 2>/dev/null | msg_time >>"$tmp/msg.$m"
+	done
+	perf stat -a -e raw_syscalls:sys_enter,raw_syscalls:sys_exit -o /dev/null -- "$loop" "$calls" >>"$tmp/loop.perf"
+	if [ $have_bpftrace = 1 ]; then
+		run_bpftrace "$loop" "$calls" >>"$tmp/loop.bpftrace"
+		run_bpftrace $MSG 2>/dev/null | msg_time >>"$tmp/msg.bpftrace"
+	fi
+done
+
+for f in "$tmp"/loop.* "$tmp"/msg.*; do
+	eval "$(basename "$f" | tr . _)=$(median <"$f")"
+done
+[ $have_bpftrace = 1 ] || { loop_bpftrace=nan; msg_bpftrace=nan; }
+
+awk -v rounds="$rounds" -v calls="$calls" \
+	-v ln="$loop_none" -v le="$loop_empty" -v lo="$loop_ours" -v lb="$loop_bpftrace" -v lp="$loop_perf" \
+	-v mn="$msg_none" -v me="$msg_empty" -v mo="$msg_ours" -v mb="$msg_bpftrace" 'BEGIN {
+	printf "kernel capture overhead: medians of %d interleaved rounds (same machine, same run)\n", rounds
+	printf "getppid loop (%d calls), ns per call:\n", calls
+	printf "  none %.0f | empty programs (floor) %.0f | ours %.0f | bpftrace histogram %s | perf stat %.0f\n",
+		ln, le, lo, lb, lp
+	fe = le - ln
+	printf "  added per syscall: floor %+.0f ns, ours %+.0f ns, bpftrace %s, perf stat %+.0f ns\n",
+		fe, lo - ln, (lb == "nan" ? "n/a" : sprintf("%+.0f ns", lb - ln)), lp - ln
+	printf "  ratio to no tracing: floor %.2fx, ours %.2fx, bpftrace %s, perf stat %.2fx\n",
+		le / ln, lo / ln, (lb == "nan" ? "n/a" : sprintf("%.2fx", lb / ln)), lp / ln
+	if (fe > 0)
+		printf "  ours added cost = %.2fx the floor'"'"'s (target <= 1.5x); bpftrace %s\n", (lo - ln) / fe,
+			(lb == "nan" ? "n/a" : sprintf("%.2fx", (lb - ln) / fe))
+	else
+		printf "  floor not measurable above noise in this run (floor %+.0f ns)\n", fe
+	printf "perf bench sched messaging -g 4 -l 500, seconds: none %.3f | floor %.3f | ours %.3f | bpftrace %s\n",
+		mn, me, mo, mb
+	fo = 100 * (me / mn - 1); oo = 100 * (mo / mn - 1)
+	printf "  overhead: floor %+.1f %%, ours %+.1f %%, bpftrace %s\n", fo, oo,
+		(mb == "nan" ? "n/a" : sprintf("%+.1f %%", 100 * (mb / mn - 1)))
+	if (fo > 0)
+		printf "  ours = %.2fx the floor'"'"'s overhead (target <= 10 %% or <= 1.3x the floor)\n", oo / fo
+}'

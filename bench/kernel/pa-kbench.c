@@ -1,0 +1,117 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * pa-kbench.c - run a command under one tracing setup, for the kernel
+ * overhead benchmarks (bench/kernel-overhead.sh):
+ *   none   nothing attached
+ *   empty  empty tp_btf programs on every hook the capture uses (the floor)
+ *   ours   the collector with its defaults (every event, 1000 samples/s/CPU),
+ *          drained every 100 ms as the daemon does
+ * The command's output passes through; exit status is the command's.
+ *
+ * With PA_KBENCH_PROGSTATS=1, kernel.bpf_stats is turned on and the mean
+ * run time of every program is printed to stderr afterwards.
+ *
+ * USAGE: pa-kbench none|empty|ours -- COMMAND [ARG...]
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "../../daemon/collector.h"
+#include "empty.skel.h"
+
+static void ignore_sample(const struct perf_sample *s, void *userdata)
+{
+	(void)s;
+	(*(long *)userdata)++;
+}
+
+int main(int argc, char **argv)
+{
+	struct pa_collector_config cfg = PA_COLLECTOR_CONFIG_DEFAULT;
+	struct pa_collector *col = NULL;
+	struct empty_bpf *empty = NULL;
+	const char *why = NULL;
+	long samples = 0;
+	int st, r, stats_fd = -1;
+	pid_t pid;
+
+	if (argc < 4 || strcmp(argv[2], "--")) {
+		fprintf(stderr, "usage: pa-kbench none|empty|ours -- COMMAND [ARG...]\n");
+		return 2;
+	}
+	if (getenv("PA_KBENCH_PROGSTATS"))
+		stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
+	if (!strcmp(argv[1], "empty")) {
+		empty = empty_bpf__open_and_load();
+		if (!empty || empty_bpf__attach(empty)) {
+			fprintf(stderr, "pa-kbench: cannot attach the empty programs: %s\n", strerror(errno));
+			return 3;
+		}
+	} else if (!strcmp(argv[1], "ours")) {
+		r = pa_collector_open(&cfg, &col, &why);
+		if (r < 0) {
+			fprintf(stderr, "pa-kbench: cannot open the collector: %s: %s\n", strerror(-r), why ? why : "");
+			return 3;
+		}
+	} else if (strcmp(argv[1], "none")) {
+		fprintf(stderr, "pa-kbench: unknown mode '%s' (none, empty or ours)\n", argv[1]);
+		return 2;
+	}
+	pid = fork();
+	if (pid < 0)
+		return 3;
+	if (pid == 0) {
+		execvp(argv[3], argv + 3);
+		fprintf(stderr, "pa-kbench: cannot run %s: %s\n", argv[3], strerror(errno));
+		_exit(127);
+	}
+	for (;;) {
+		r = waitpid(pid, &st, col ? WNOHANG : 0);
+		if (r == pid)
+			break;
+		if (r < 0 && errno != EINTR)
+			return 3;
+		if (col) {
+			struct pollfd p = { .fd = pa_collector_fd(col), .events = POLLIN };
+
+			(void)poll(&p, 1, 100);
+			(void)pa_collector_drain(col, ignore_sample, &samples);
+		}
+	}
+	if (stats_fd >= 0) {
+		struct bpf_program *prog;
+
+		if (col) {
+			struct pa_collector_overhead o;
+			unsigned int i;
+
+			if (pa_collector_overhead(col, &o) == 0)
+				for (i = 0; i < o.n; i++)
+					if (o.prog[i].run_cnt)
+						fprintf(stderr, "ours  %-20s %10llu runs %7.1f ns/run\n", o.prog[i].name,
+							(unsigned long long)o.prog[i].run_cnt,
+							(double)o.prog[i].run_time_ns / (double)o.prog[i].run_cnt);
+		}
+		if (empty)
+			bpf_object__for_each_program(prog, empty->obj) {
+				struct bpf_prog_info info = { 0 };
+				uint32_t len = sizeof(info);
+
+				if (bpf_obj_get_info_by_fd(bpf_program__fd(prog), &info, &len) == 0 && info.run_cnt)
+					fprintf(stderr, "empty %-20s %10llu runs %7.1f ns/run\n", bpf_program__name(prog),
+						(unsigned long long)info.run_cnt,
+						(double)info.run_time_ns / (double)info.run_cnt);
+			}
+	}
+	pa_collector_free(col);
+	empty_bpf__destroy(empty);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 3;
+}

@@ -1,0 +1,723 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * capture.bpf.c - kernel side of event capture: the twelve seed events from
+ * Linux tracepoints (tp_btf), exact statistics in per-CPU maps, and a
+ * rate-limited stream of 32-byte samples through a BPF ring buffer.
+ *
+ * Costs that shape this file: the hot hooks are sys_enter/sys_exit and
+ * sched_switch. On them we do one task-local-storage lookup, one inlined
+ * per-CPU array lookup and a handful of adds; everything optional (filters,
+ * fd classification, sampling) sits behind a test of a word in .data.
+ * Wake-ups of the consumer are batched (BPF_RB_NO_WAKEUP) because a default
+ * wake-up costs about three times the record itself.
+ */
+/* the kernel has its own enum perf_event_type (perf ring records): rename it away */
+#define perf_event_type vmlinux_perf_event_type
+#include "vmlinux.h"
+#undef perf_event_type
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+
+#include "capture.h"
+#include "token-bucket.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+#define CLONE_THREAD 0x00010000
+#define S_IFMT 00170000
+#define S_IFSOCK 0140000
+#define S_IFIFO 0010000
+#define AF_UNIX 1
+#define MAX_ERRNO 4095
+
+/* x86_64 syscall numbers the events are derived from */
+#define NR_read 0
+#define NR_write 1
+#define NR_mmap 9
+#define NR_munmap 11
+#define NR_brk 12
+#define NR_pread64 17
+#define NR_readv 19
+#define NR_writev 20
+#define NR_mremap 25
+#define NR_sendto 44
+#define NR_recvfrom 45
+#define NR_sendmsg 46
+#define NR_recvmsg 47
+#define NR_clone 56
+#define NR_fork 57
+#define NR_vfork 58
+#define NR_msgsnd 69
+#define NR_msgrcv 70
+#define NR_mq_timedsend 242
+#define NR_mq_timedreceive 243
+#define NR_recvmmsg 299
+#define NR_sendmmsg 307
+#define NR_clone3 435
+
+/* numbers below 64 that classify as IPC or VM: one bit test skips the rest */
+#define LOW_INTERESTING ((1ull << NR_read) | (1ull << NR_write) | (1ull << NR_mmap) | \
+	(1ull << NR_munmap) | (1ull << NR_brk) | (1ull << NR_readv) | (1ull << NR_writev) | \
+	(1ull << NR_mremap) | (1ull << NR_sendto) | (1ull << NR_recvfrom) | \
+	(1ull << NR_sendmsg) | (1ull << NR_recvmsg))
+
+#define BIT(e) (1u << (e))
+#define SYS_EVENTS (BIT(PERF_EVENT_SYSCALL) | BIT(PERF_EVENT_IPC_SEND) | BIT(PERF_EVENT_IPC_RECEIVE) | \
+	BIT(PERF_EVENT_VM_ALLOC) | BIT(PERF_EVENT_VM_FREE))
+
+struct pa_capture_config pa_cfg = {
+	.event_mask = (1u << PERF_EVENT_MAX) - 1,
+	.sample_rate = 1000,
+	.generation = 1,
+	.wakeup_bytes = 65536,
+};
+
+/* Per-task state: start timestamps and what the pending syscall is. */
+struct task_ctx {
+	uint64_t sys_start;   /* 0 = no syscall in flight */
+	uint64_t wake_ts;     /* became runnable (woken or preempted), 0 = unknown */
+	uint64_t create_ts;   /* task_newtask time, until first run */
+	uint32_t sys_nr;
+	uint32_t arg;         /* fd (IPC) or length (VM), for samples */
+	uint32_t create_parent;
+	uint32_t create_flags;
+	uint8_t ipc;          /* 0, or event id + 1 */
+	uint8_t vm;           /* 0, or event id + 1 */
+	uint8_t create_ev;    /* 0, or event id + 1 */
+	uint8_t pad;
+	uint32_t create_gen;  /* pa_cfg.filter_gen when the creation was admitted */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct task_ctx);
+} task_ctx SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, PA_SLOT_MAX);
+	__type(key, uint32_t);
+	__type(value, struct pa_bpf_stats);
+} stats SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, PA_SYSCALL_NR_MAX);
+	__type(key, uint32_t);
+	__type(value, struct pa_bpf_syscall_stats);
+} syscall_stats SEC(".maps");
+
+/* [0] hard IRQ, [1] softirq entry time on this CPU */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 2);
+	__type(key, uint32_t);
+	__type(value, uint64_t);
+} irq_start SEC(".maps");
+
+struct tb_state {
+	struct pa_token_bucket tb;
+	uint64_t generation;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, uint32_t);
+	__type(value, struct tb_state);
+} token_bucket SEC(".maps");
+
+/* Processes admitted by following a filtered process through fork (tgid -> 1). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, uint32_t);
+	__type(value, uint8_t);
+} followed SEC(".maps");
+
+/* Size set by user space before load (buffer_samples). */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 512 * 1024);
+} samples SEC(".maps");
+
+static __always_inline bool comm_matches(const char *comm)
+{
+	int i;
+
+#pragma unroll
+	for (i = 0; i < 16; i++) {
+		if (comm[i] != pa_cfg.filter_comm[i])
+			return false;
+		if (!comm[i])
+			break;
+	}
+	return true;
+}
+
+/*
+ * Does the task pass the filters? t == NULL means current. Called only when
+ * PA_CFG_FILTER is set.
+ */
+static __always_inline bool filter_ok(uint32_t tgid, uint32_t tid, struct task_struct *t)
+{
+	uint32_t ftgid = pa_cfg.filter_tgid, ftid = pa_cfg.filter_tid;
+
+	if (ftid && tid != ftid)
+		return false;
+	if (ftgid && tgid != ftgid) {
+		if (!(pa_cfg.flags & PA_CFG_FOLLOW_CHILDREN))
+			return false;
+		if (!bpf_map_lookup_elem(&followed, &tgid))
+			return false;
+	}
+	if (pa_cfg.flags & PA_CFG_FILTER_COMM) {
+		char comm[16] = {};
+
+		if (t)
+			bpf_probe_read_kernel_str(comm, sizeof(comm), t->comm);
+		else
+			bpf_get_current_comm(comm, sizeof(comm));
+		if (!comm_matches(comm))
+			return false;
+	}
+	return true;
+}
+
+static __always_inline bool current_ok(uint64_t pid_tgid)
+{
+	if (!(pa_cfg.flags & PA_CFG_FILTER))
+		return true;
+	return filter_ok(pid_tgid >> 32, (uint32_t)pid_tgid, NULL);
+}
+
+static __always_inline bool task_ok(struct task_struct *t)
+{
+	if (!(pa_cfg.flags & PA_CFG_FILTER))
+		return true;
+	return filter_ok(t->tgid, t->pid, t);
+}
+
+static __always_inline bool take_token(uint64_t now)
+{
+	uint32_t zero = 0;
+	struct tb_state *tbs = bpf_map_lookup_elem(&token_bucket, &zero);
+
+	if (!tbs)
+		return false;
+	if (tbs->generation != pa_cfg.generation) {
+		pa_tb_init(&tbs->tb, pa_cfg.sample_rate, 0, now);
+		tbs->generation = pa_cfg.generation;
+	}
+	/*
+	 * Fast refusal without pa_tb_take()'s division: not even one token after
+	 * refilling for the elapsed time. Leaving last_ns alone is exact, since
+	 * the refill is linear in elapsed time below the bucket's capacity.
+	 */
+	if (tbs->tb.nanotokens < PA_NSEC_PER_SEC && now >= tbs->tb.last_ns) {
+		uint64_t elapsed = now - tbs->tb.last_ns;
+
+		if (elapsed < PA_NSEC_PER_SEC &&
+		    tbs->tb.nanotokens + elapsed * tbs->tb.rate < PA_NSEC_PER_SEC)
+			return false;
+	}
+	return pa_tb_take(&tbs->tb, now);
+}
+
+/* Offer one sample to the stream; every outcome is counted in st. */
+static __always_inline void emit(struct pa_bpf_stats *st, uint32_t ev, uint8_t flags, uint64_t now, uint64_t dur,
+				 uint32_t tgid, uint32_t tid, uint32_t d1, uint32_t d2)
+{
+	struct perf_sample *s;
+	uint64_t wake;
+
+	if (!take_token(now)) {
+		st->sampled_out++;
+		return;
+	}
+	s = bpf_ringbuf_reserve(&samples, sizeof(*s), 0);
+	if (!s) {
+		st->dropped++;
+		return;
+	}
+	if (dur > 0xffffffffull) {
+		dur = 0xffffffffull;
+		flags |= PERF_SAMPLE_F_DUR_CLAMPED;
+	}
+	s->timestamp_ns = now;
+	s->duration_ns = (uint32_t)dur;
+	s->event = (uint8_t)ev;
+	s->flags = flags;
+	s->cpu = (uint16_t)bpf_get_smp_processor_id();
+	s->task_id = tgid;
+	s->thread_id = tid;
+	s->data1 = d1;
+	s->data2 = d2;
+	st->samples++;
+	wake = bpf_ringbuf_query(&samples, BPF_RB_AVAIL_DATA) >= pa_cfg.wakeup_bytes ?
+		BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+	bpf_ringbuf_submit(s, wake);
+}
+
+/* sumsq += v * v in 128 bits (no __int128 in BPF) */
+static __always_inline void add_square(struct pa_bpf_stats *st, uint64_t v)
+{
+	uint64_t lo, hi;
+
+	if (!(v >> 32)) {
+		lo = v * v;
+		hi = 0;
+	} else {
+		uint64_t a = v >> 32, b = v & 0xffffffffull, ab = a * b, t = ab << 33;
+
+		hi = a * a + (ab >> 31);
+		lo = b * b;
+		lo += t;
+		if (lo < t)
+			hi++;
+	}
+	st->sumsq_lo += lo;
+	if (st->sumsq_lo < lo)
+		hi++;
+	st->sumsq_hi += hi;
+}
+
+/* Count one occurrence with its duration in slot, then offer a sample. */
+static __always_inline void record(uint32_t slot, uint32_t ev, uint64_t dur, bool err, uint64_t now,
+				   uint32_t tgid, uint32_t tid, uint32_t d1, uint32_t d2, uint8_t flags)
+{
+	struct pa_bpf_stats *st = bpf_map_lookup_elem(&stats, &slot);
+	uint64_t b;
+
+	if (!st)
+		return;
+	if (!st->count || dur < st->min)
+		st->min = dur;
+	if (dur > st->max)
+		st->max = dur;
+	st->count++;
+	st->total += dur;
+	add_square(st, dur);
+	b = pa_hist_bucket(dur);
+	/* one register for the bound check and the index, or the verifier loses the bound */
+	barrier_var(b);
+	if (b < PA_HIST_BUCKETS)
+		st->buckets[b]++;
+	if (err) {
+		st->errors++;
+		flags |= PERF_SAMPLE_F_ERROR;
+	}
+	st->last_ns = now;
+	emit(st, ev, flags, now, dur, tgid, tid, d1, d2);
+}
+
+static __always_inline void count_lost(uint32_t slot)
+{
+	struct pa_bpf_stats *st = bpf_map_lookup_elem(&stats, &slot);
+
+	if (st)
+		st->lost++;
+}
+
+/*
+ * Record a pending creation (task_newtask admitted it) at the child's first
+ * sign of life: its first switch-in, else its first return to user space
+ * (sys_exit of fork/clone), else its exit, so that the count never depends
+ * on one hook. Dropped if the filters changed in between.
+ */
+static __always_inline void consume_create(struct task_ctx *tc, uint64_t now, uint32_t tgid, uint32_t tid)
+{
+	uint32_t ev = tc->create_ev - 1;
+
+	tc->create_ev = 0;
+	if (ev < PERF_EVENT_MAX && tc->create_gen == pa_cfg.filter_gen)
+		record(ev, ev, now - tc->create_ts, false, now, tgid, tid, tc->create_parent, tc->create_flags, 0);
+}
+
+/* Is fd of the current task a pipe or a Unix socket? */
+static __always_inline bool fd_is_ipc(uint32_t fd)
+{
+	struct task_struct *t = bpf_get_current_task_btf();
+	struct fdtable *fdt = BPF_CORE_READ(t, files, fdt);
+	struct file **fds;
+	struct file *f = NULL;
+	unsigned int mode;
+
+	if (!fdt || fd >= BPF_CORE_READ(fdt, max_fds))
+		return false;
+	fds = BPF_CORE_READ(fdt, fd);
+	if (bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]) || !f)
+		return false;
+	mode = BPF_CORE_READ(f, f_inode, i_mode) & S_IFMT;
+	if (mode == S_IFIFO)
+		return true;
+	if (mode == S_IFSOCK) {
+		struct socket *sock = BPF_CORE_READ(f, private_data);
+
+		return BPF_CORE_READ(sock, sk, __sk_common.skc_family) == AF_UNIX;
+	}
+	return false;
+}
+
+/* Which events, besides SYSCALL, does syscall nr stand for? Fills tc->ipc / tc->vm. */
+static __always_inline void classify(struct task_ctx *tc, struct pt_regs *regs, long nr, uint32_t mask)
+{
+	bool send = false, fd_call = false, ipc = false;
+	uint32_t vm = 0;
+
+	if (nr < 64) {
+		if (!((1ull << nr) & LOW_INTERESTING))
+			return;
+	} else if (nr != NR_mq_timedsend && nr != NR_mq_timedreceive && nr != NR_recvmmsg &&
+		   nr != NR_sendmmsg) {
+		return;
+	}
+	switch (nr) {
+	case NR_write: case NR_writev: case NR_sendto: case NR_sendmsg: case NR_sendmmsg:
+		send = true;
+		fd_call = true;
+		break;
+	case NR_read: case NR_readv: case NR_recvfrom: case NR_recvmsg: case NR_recvmmsg:
+		fd_call = true;
+		break;
+	case NR_mq_timedsend: case NR_msgsnd:
+		send = true;
+		ipc = true;
+		break;
+	case NR_mq_timedreceive: case NR_msgrcv:
+		ipc = true;
+		break;
+	case NR_mmap: case NR_mremap:
+		vm = PERF_EVENT_VM_ALLOC + 1;
+		break;
+	case NR_munmap:
+		vm = PERF_EVENT_VM_FREE + 1;
+		break;
+	case NR_brk: {
+		/* growing or shrinking the heap; brk(0) and failures to move are neither */
+		struct task_struct *t = bpf_get_current_task_btf();
+		unsigned long cur = BPF_CORE_READ(t, mm, brk), want = regs->di;
+
+		if (want && want > cur)
+			vm = PERF_EVENT_VM_ALLOC + 1;
+		else if (want && want < cur)
+			vm = PERF_EVENT_VM_FREE + 1;
+		break;
+	}
+	}
+	if (vm) {
+		if (mask & BIT(vm - 1)) {
+			tc->vm = vm;
+			tc->arg = nr == NR_brk ? 0 : (uint32_t)regs->si;
+		}
+		return;
+	}
+	if (!(mask & BIT(send ? PERF_EVENT_IPC_SEND : PERF_EVENT_IPC_RECEIVE)))
+		return;
+	tc->arg = (uint32_t)regs->di;
+	if (fd_call)
+		ipc = fd_is_ipc((uint32_t)regs->di);
+	if (ipc)
+		tc->ipc = (send ? PERF_EVENT_IPC_SEND : PERF_EVENT_IPC_RECEIVE) + 1;
+}
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(pa_sys_enter, struct pt_regs *regs, long id)
+{
+	uint32_t mask = pa_cfg.event_mask;
+	struct task_ctx *tc;
+
+	if (!(mask & SYS_EVENTS))
+		return 0;
+	if ((pa_cfg.flags & PA_CFG_FILTER) && !current_ok(bpf_get_current_pid_tgid()))
+		return 0;
+	tc = bpf_task_storage_get(&task_ctx, bpf_get_current_task_btf(), 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!tc)
+		return 0;
+	tc->sys_nr = (uint32_t)id;
+	tc->ipc = 0;
+	tc->vm = 0;
+	if (mask & (SYS_EVENTS & ~BIT(PERF_EVENT_SYSCALL)))
+		classify(tc, regs, id, mask);
+	/* last, so that our own work is not in the duration */
+	tc->sys_start = bpf_ktime_get_ns();
+	return 0;
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(pa_sys_exit, struct pt_regs *regs, long ret)
+{
+	uint64_t now = bpf_ktime_get_ns(), pid_tgid = bpf_get_current_pid_tgid(), dur;
+	uint32_t mask = pa_cfg.event_mask, tgid = pid_tgid >> 32, tid = (uint32_t)pid_tgid, nr;
+	struct task_ctx *tc;
+	bool err = ret < 0 && ret >= -MAX_ERRNO;
+
+	if (!(mask & SYS_EVENTS) || !current_ok(pid_tgid))
+		return 0;
+	tc = bpf_task_storage_get(&task_ctx, bpf_get_current_task_btf(), 0, 0);
+	if (tc && tc->create_ev)
+		consume_create(tc, now, tgid, tid);
+	if (!tc || !tc->sys_start) {
+		long onr = regs->orig_ax;
+
+		/* a new task's first return from fork/clone: its parent made the call */
+		if (ret == 0 && (onr == NR_clone || onr == NR_fork || onr == NR_vfork || onr == NR_clone3))
+			return 0;
+		if (mask & BIT(PERF_EVENT_SYSCALL))
+			count_lost(PERF_EVENT_SYSCALL);
+		return 0;
+	}
+	dur = now - tc->sys_start;
+	tc->sys_start = 0;
+	nr = tc->sys_nr;
+	if (mask & BIT(PERF_EVENT_SYSCALL)) {
+		struct pa_bpf_syscall_stats *ss;
+
+		record(PERF_EVENT_SYSCALL, PERF_EVENT_SYSCALL, dur, err, now, tgid, tid, nr, (uint32_t)ret, 0);
+		ss = nr < PA_SYSCALL_NR_MAX ? bpf_map_lookup_elem(&syscall_stats, &nr) : NULL;
+		if (ss) {
+			if (!ss->count || dur < ss->min)
+				ss->min = dur;
+			if (dur > ss->max)
+				ss->max = dur;
+			ss->count++;
+			ss->total += dur;
+			if (err)
+				ss->errors++;
+		}
+	}
+	if (tc->ipc) {
+		uint32_t ev = tc->ipc - 1;
+
+		if (ev < PERF_EVENT_MAX && (mask & BIT(ev)))
+			record(ev, ev, dur, err, now, tgid, tid, tc->arg, (uint32_t)ret, 0);
+	}
+	if (tc->vm) {
+		uint32_t ev = tc->vm - 1;
+
+		if (ev < PERF_EVENT_MAX && (mask & BIT(ev)))
+			record(ev, ev, dur, err, now, tgid, tid, nr, tc->arg, 0);
+	}
+	return 0;
+}
+
+static __always_inline void mark_runnable(struct task_struct *p, uint64_t now)
+{
+	struct task_ctx *tc;
+
+	if (!(pa_cfg.event_mask & BIT(PERF_EVENT_CONTEXT_SWITCH)) || !p->pid || !task_ok(p))
+		return;
+	tc = bpf_task_storage_get(&task_ctx, p, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (tc)
+		tc->wake_ts = now;
+}
+
+SEC("tp_btf/sched_wakeup")
+int BPF_PROG(pa_sched_wakeup, struct task_struct *p)
+{
+	mark_runnable(p, bpf_ktime_get_ns());
+	return 0;
+}
+
+SEC("tp_btf/sched_wakeup_new")
+int BPF_PROG(pa_sched_wakeup_new, struct task_struct *p)
+{
+	mark_runnable(p, bpf_ktime_get_ns());
+	return 0;
+}
+
+/*
+ * Context switch: the duration is the run-queue latency of `next`, from
+ * wake-up (or preemption) to on-CPU. A switch to the idle task has no such
+ * latency and is counted as `untimed`. A new task's first run also ends its
+ * creation event (fork-to-first-run).
+ */
+SEC("tp_btf/sched_switch")
+int BPF_PROG(pa_sched_switch, bool preempt, struct task_struct *prev, struct task_struct *next,
+	     unsigned int prev_state)
+{
+	uint64_t now = bpf_ktime_get_ns();
+	uint32_t mask = pa_cfg.event_mask, npid = next->pid, ntgid;
+	bool cs = mask & BIT(PERF_EVENT_CONTEXT_SWITCH);
+	struct task_ctx *tc;
+
+	/* still runnable: its wait for a CPU starts now */
+	if (preempt || prev_state == 0)
+		mark_runnable(prev, now);
+	if (!npid) {
+		uint32_t slot = PERF_EVENT_CONTEXT_SWITCH;
+		struct pa_bpf_stats *st;
+
+		if (!cs || (pa_cfg.flags & PA_CFG_FILTER))
+			return 0;
+		st = bpf_map_lookup_elem(&stats, &slot);
+		if (st) {
+			st->untimed++;
+			st->last_ns = now;
+			emit(st, PERF_EVENT_CONTEXT_SWITCH, PERF_SAMPLE_F_NO_DURATION, now, 0, 0, 0, prev->pid,
+			     prev_state);
+		}
+		return 0;
+	}
+	ntgid = next->tgid;
+	tc = bpf_task_storage_get(&task_ctx, next, 0, 0);
+	if (tc && tc->create_ev)
+		consume_create(tc, now, ntgid, npid);
+	if (!cs || !task_ok(next))
+		return 0;
+	if (tc && tc->wake_ts) {
+		uint64_t dur = now - tc->wake_ts;
+
+		tc->wake_ts = 0;
+		record(PERF_EVENT_CONTEXT_SWITCH, PERF_EVENT_CONTEXT_SWITCH, dur, false, now, ntgid, npid,
+		       prev->pid, prev_state, 0);
+	} else {
+		count_lost(PERF_EVENT_CONTEXT_SWITCH);
+	}
+	return 0;
+}
+
+/*
+ * Creation is decided here, in the parent's context (filters apply to the
+ * parent), and recorded at the child's first run. A process forked by a
+ * filtered process is followed when PA_CFG_FOLLOW_CHILDREN is set.
+ */
+SEC("tp_btf/task_newtask")
+int BPF_PROG(pa_task_newtask, struct task_struct *task, u64 clone_flags)
+{
+	uint64_t pid_tgid = bpf_get_current_pid_tgid();
+	uint32_t ev = (clone_flags & CLONE_THREAD) ? PERF_EVENT_THREAD_CREATE : PERF_EVENT_TASK_CREATE;
+	struct task_ctx *tc;
+
+	if (!current_ok(pid_tgid))
+		return 0;
+	if (ev == PERF_EVENT_TASK_CREATE && (pa_cfg.flags & PA_CFG_FOLLOW_CHILDREN)) {
+		uint32_t child = task->pid;
+		uint8_t one = 1;
+
+		bpf_map_update_elem(&followed, &child, &one, BPF_ANY);
+	}
+	if (!(pa_cfg.event_mask & BIT(ev)))
+		return 0;
+	tc = bpf_task_storage_get(&task_ctx, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!tc) {
+		count_lost(ev);
+		return 0;
+	}
+	tc->create_ts = bpf_ktime_get_ns();
+	tc->create_ev = ev + 1;
+	tc->create_gen = pa_cfg.filter_gen;
+	tc->create_parent = (uint32_t)pid_tgid;
+	tc->create_flags = (uint32_t)clone_flags;
+	return 0;
+}
+
+/* Exit: the whole thread group (group_dead) or one thread; duration = lifetime. */
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(pa_sched_process_exit, struct task_struct *p, bool group_dead)
+{
+	uint64_t now = bpf_ktime_get_ns(), pid_tgid = bpf_get_current_pid_tgid(), start;
+	uint32_t ev = group_dead ? PERF_EVENT_TASK_TERMINATE : PERF_EVENT_THREAD_TERMINATE;
+	uint32_t tgid = pid_tgid >> 32;
+	struct task_ctx *tc = bpf_task_storage_get(&task_ctx, p, 0, 0);
+
+	if (tc && tc->create_ev)
+		consume_create(tc, now, tgid, (uint32_t)pid_tgid);
+	if (current_ok(pid_tgid) && (pa_cfg.event_mask & BIT(ev))) {
+		start = group_dead ? BPF_CORE_READ(p, group_leader, start_time) : p->start_time;
+		record(ev, ev, now > start ? now - start : 0, false, now, tgid, (uint32_t)pid_tgid,
+		       (uint32_t)p->exit_code, 0, 0);
+	}
+	if (group_dead && (pa_cfg.flags & PA_CFG_FOLLOW_CHILDREN))
+		bpf_map_delete_elem(&followed, &tgid);
+	return 0;
+}
+
+static __always_inline void irq_enter(uint32_t which)
+{
+	uint64_t *ts;
+
+	if (!(pa_cfg.event_mask & BIT(PERF_EVENT_INTERRUPT)))
+		return;
+	ts = bpf_map_lookup_elem(&irq_start, &which);
+	if (ts)
+		*ts = bpf_ktime_get_ns();
+}
+
+static __always_inline void irq_exit(uint32_t which, uint32_t num)
+{
+	uint64_t now = bpf_ktime_get_ns(), pid_tgid = bpf_get_current_pid_tgid(), *ts, start;
+	uint32_t slot = which ? PA_SLOT_SOFTIRQ : PERF_EVENT_INTERRUPT;
+
+	if (!(pa_cfg.event_mask & BIT(PERF_EVENT_INTERRUPT)))
+		return;
+	ts = bpf_map_lookup_elem(&irq_start, &which);
+	if (!ts)
+		return;
+	start = *ts;
+	*ts = 0;
+	if (!current_ok(pid_tgid))
+		return;
+	if (!start) {
+		count_lost(slot);
+		return;
+	}
+	record(slot, PERF_EVENT_INTERRUPT, now - start, false, now, pid_tgid >> 32, (uint32_t)pid_tgid, num,
+	       which, 0);
+}
+
+SEC("tp_btf/irq_handler_entry")
+int BPF_PROG(pa_irq_entry, int irq, struct irqaction *action)
+{
+	irq_enter(0);
+	return 0;
+}
+
+SEC("tp_btf/irq_handler_exit")
+int BPF_PROG(pa_irq_exit, int irq, struct irqaction *action, int ret)
+{
+	irq_exit(0, (uint32_t)irq);
+	return 0;
+}
+
+SEC("tp_btf/softirq_entry")
+int BPF_PROG(pa_softirq_entry, unsigned int vec)
+{
+	irq_enter(1);
+	return 0;
+}
+
+SEC("tp_btf/softirq_exit")
+int BPF_PROG(pa_softirq_exit, unsigned int vec)
+{
+	irq_exit(1, vec);
+	return 0;
+}
+
+/* Page faults: the tracepoint fires at entry only and no fexit loads here, so no duration. */
+static __always_inline void page_fault(unsigned long address, uint8_t flags)
+{
+	uint64_t now = bpf_ktime_get_ns(), pid_tgid = bpf_get_current_pid_tgid();
+
+	if (!(pa_cfg.event_mask & BIT(PERF_EVENT_PAGE_FAULT)) || !current_ok(pid_tgid))
+		return;
+	record(PERF_EVENT_PAGE_FAULT, PERF_EVENT_PAGE_FAULT, 0, false, now, pid_tgid >> 32, (uint32_t)pid_tgid,
+	       (uint32_t)address, (uint32_t)(address >> 32), flags | PERF_SAMPLE_F_NO_DURATION);
+}
+
+SEC("tp_btf/page_fault_user")
+int BPF_PROG(pa_page_fault_user, unsigned long address, struct pt_regs *regs, unsigned long error_code)
+{
+	page_fault(address, 0);
+	return 0;
+}
+
+SEC("tp_btf/page_fault_kernel")
+int BPF_PROG(pa_page_fault_kernel, unsigned long address, struct pt_regs *regs, unsigned long error_code)
+{
+	page_fault(address, PERF_SAMPLE_F_KERNEL);
+	return 0;
+}

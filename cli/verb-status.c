@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* verb-status.c - perf-analysis status: the daemon's version, state, kernel support, drops and overhead. */
+#include <getopt.h>
+#include <stdio.h>
+
+#include "cli.h"
+
+static unsigned long long u64(json_t *o, const char *k)
+{
+	json_int_t v = json_integer_value(json_object_get(o, k));
+
+	return v > 0 ? (unsigned long long)v : 0;
+}
+
+static int run(struct cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = { CLI_COMMON_LONGOPTS, { 0 } };
+	json_t *res = NULL, *cfg, *k, *ov, *ev;
+	size_t i;
+	int c, r;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'J': cli->json = true; break;
+		case 'h': return cli_verb_help(&verb_status);
+		default: return cli_bad_option(&verb_status, argc, argv);
+		}
+	}
+	r = cli_check_args(&verb_status, argc - optind);
+	if (r)
+		return r;
+	r = cli_call(cli, "status", NULL, &res);
+	if (r)
+		return r;
+	if (cli->json) {
+		cli_print_json(res);
+		json_decref(res);
+		return EXIT_OK;
+	}
+	cfg = json_object_get(res, "config");
+	k = json_object_get(res, "kernel");
+	ov = json_object_get(res, "overhead");
+	printf("perf-analysisd %s (protocol %llu), pid %llu, up %.1f s\n",
+	       json_string_value(json_object_get(res, "version")), u64(res, "protocol"), u64(res, "pid"),
+	       (double)u64(res, "uptime_ns") / 1e9);
+	printf("  monitoring:     %s\n", json_is_true(json_object_get(res, "enabled")) ? "enabled" :
+	       "disabled (start it with: perf-analysis enable)");
+	if (json_is_true(json_object_get(k, "available")))
+		printf("  kernel capture: loaded%s\n", json_is_true(json_object_get(k, "bpf_stats_enabled")) ?
+		       " (kernel.bpf_stats_enabled on)" : "");
+	else
+		printf("  kernel capture: unavailable: %s\n", json_string_value(json_object_get(k, "why")));
+	printf("  sample rate:    %llu/s per CPU, buffer %llu samples, event mask 0x%03llx\n",
+	       u64(cfg, "sample_rate"), u64(cfg, "buffer_size"), u64(cfg, "event_mask"));
+	printf("  thresholds:     latency %llu us, throughput %llu ops/s, error rate %llu %%, regression %llu %%\n",
+	       u64(cfg, "latency_threshold_us"), u64(cfg, "throughput_threshold"),
+	       u64(cfg, "error_rate_threshold_pct"), u64(cfg, "regression_threshold_pct"));
+	printf("  windows:        %llu ms each, %llu kept per event\n", u64(res, "window_ms"), u64(res, "windows"));
+	printf("  loss:           %llu samples dropped, %llu sampled out, %llu events lost\n", u64(res, "dropped"),
+	       u64(res, "sampled_out"), u64(res, "lost"));
+	printf("  daemon:         %.3f s CPU, %llu KiB max RSS, %llu clients, %llu baselines\n",
+	       (double)u64(ov, "cpu_ns") / 1e9, u64(ov, "rss_kb"), u64(res, "clients"), u64(res, "baselines"));
+	printf("  state:          %s\n", json_string_value(json_object_get(res, "state_dir")));
+	json_array_foreach(json_object_get(res, "events"), i, ev)
+		if (!json_is_true(json_object_get(ev, "available")))
+			printf("  unavailable:    %s: %s\n", json_string_value(json_object_get(ev, "name")),
+			       json_string_value(json_object_get(ev, "why")));
+	json_decref(res);
+	return EXIT_OK;
+}
+
+const struct verb verb_status = {
+	.name = "status", .min_args = 0, .max_args = 0, .run = run,
+	.summary = "show the daemon's state, kernel support, loss counters and overhead",
+	.usage = "USAGE: perf-analysis status [--json]\n\nEXAMPLES:\n  perf-analysis status\n"
+		 "  perf-analysis --json status\n",
+};

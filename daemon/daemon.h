@@ -1,0 +1,167 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * daemon.h - perf-analysisd's shared state and the interfaces between its
+ * parts: main loop (main.c), RPC server (rpc-server.c), method handlers
+ * (methods.c), statistics windows (engine.c), store (store.c), rights
+ * (rights.c) and the regression verdict (verdict.c).
+ *
+ * The daemon is single-threaded: one poll loop owns everything below.
+ */
+#ifndef PA_DAEMON_H
+#define PA_DAEMON_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <jansson.h>
+
+#include "collector.h"
+#include "proto.h"
+#include "ring.h"
+#include "stats.h"
+#include "window.h"
+
+#define PA_DEFAULT_SOCKET "/run/perf-analysis/perf-analysisd.sock"
+#define PA_DEFAULT_STATE_DIR "/var/lib/perf-analysis"
+#define PA_DEFAULT_GROUP "perf-analysis"
+#define PA_VERSION "0.1.0"
+
+/* Everything `configure` and `enable` change; persisted in the store. */
+struct pa_config {
+	bool enabled;
+	struct pa_collector_config cc;
+	uint32_t latency_threshold_us;     /* seed default 1000 us */
+	uint32_t throughput_threshold;     /* ops/s, seed default 1000 */
+	uint32_t error_rate_threshold_pct; /* seed default 5 */
+	uint32_t regression_threshold_pct; /* seed default 20 */
+};
+
+void pa_config_defaults(struct pa_config *c);
+json_t *pa_config_to_json(const struct pa_config *c);
+
+/* A connected client, as SO_PEERCRED and SO_PEERGROUPS describe it. */
+struct pa_peer {
+	pid_t pid;
+	uid_t uid;
+	gid_t gid;
+	int n_groups;
+	gid_t groups[64];
+};
+
+/* Fill *ret for the peer of connected Unix socket `fd`. 0 or -errno. */
+int pa_peer_get(int fd, struct pa_peer *ret);
+/* Whether the peer is root, or has `gid` as primary or supplementary group. */
+bool pa_peer_has(const struct pa_peer *p, bool gid_valid, gid_t gid);
+/* Resolve a group name or number; 0 and *ret, or -ENOENT. */
+int pa_group_resolve(const char *name, gid_t *ret);
+
+struct pa_store;
+
+/* Per-event state kept by the engine. */
+struct pa_event_state {
+	struct pa_stats cum_prev;   /* cumulative counters at the last window close */
+	struct pa_stats base_ref;   /* cumulative counters when the last baseline was set */
+	bool base_ref_valid;        /* a baseline was set since the last reset in this run */
+	struct pa_window_ring ring; /* closed windows, newest last */
+	struct pa_window *slots;
+};
+
+struct pa_daemon {
+	const char *socket_path;
+	const char *state_dir;
+	int lock_fd;
+	struct pa_store *store;
+	struct pa_config cfg;
+
+	struct pa_collector *collector; /* NULL when the kernel side is unavailable */
+	const char *collector_why;      /* why it is unavailable */
+
+	struct pa_event_state ev[PERF_EVENT_MAX];
+	uint64_t start_ns;        /* CLOCK_MONOTONIC at start */
+	uint64_t period_start_ns; /* start or last reset */
+	uint64_t window_ns;       /* window length */
+	uint64_t window_start_ns; /* start of the window being filled */
+	uint32_t n_windows;       /* ring capacity per event */
+
+	struct pa_ring *samples;  /* daemon-side queue of drained samples */
+	uint64_t samples_overflow_base;
+
+	const char *observe_group, *configure_group; /* names as given, for messages */
+	bool observe_gid_valid, configure_gid_valid;
+	gid_t observe_gid, configure_gid;
+	uint32_t client_timeout_ms;
+	unsigned int max_clients;
+	unsigned int n_clients;
+};
+
+uint64_t pa_now_ns(void);
+
+/* engine.c: windows and statistics. */
+int pa_engine_init(struct pa_daemon *d);
+void pa_engine_done(struct pa_daemon *d);
+/* Close the current window: read cumulative stats, push each event's delta. */
+void pa_engine_tick(struct pa_daemon *d);
+/* Cumulative statistics of `event` since start or reset (zero without a collector). */
+int pa_engine_read(struct pa_daemon *d, unsigned int event, struct pa_stats *ret);
+void pa_engine_summary(struct pa_daemon *d, unsigned int event, const struct pa_stats *s,
+		       struct pa_event_summary *ret);
+int pa_engine_reset(struct pa_daemon *d);
+int pa_engine_apply_config(struct pa_daemon *d);
+void pa_engine_drain(struct pa_daemon *d);
+int pa_engine_samples_resize(struct pa_daemon *d, uint32_t buffer_size);
+
+/* methods.c: handle one request line, return the reply line (malloc'd). */
+char *pa_methods_dispatch(struct pa_daemon *d, const struct pa_peer *peer, const char *line, size_t len);
+
+/* verdict.c: the regression decision, behind one function so the statistical verdict (issue 5) can replace it. */
+enum pa_verdict_kind {
+	PA_VERDICT_OK = 0,
+	PA_VERDICT_REGRESSION = 1,
+	PA_VERDICT_INCONCLUSIVE = 2,
+	PA_VERDICT_MAX,
+};
+
+struct pa_verdict {
+	enum pa_verdict_kind kind;
+	double change_pct;     /* (current - baseline) / baseline * 100, on the mean */
+	int completeness;      /* worst of the two inputs */
+	char reason[160];
+};
+
+/*
+ * Decide whether `cur` regressed against `base` by more than threshold_pct
+ * percent. Current rule (the seed's): the mean duration grew by more than T %.
+ * INCONCLUSIVE when either period has no events or the event has no duration.
+ */
+void pa_regression_verdict(const struct pa_event_summary *base, const struct pa_event_summary *cur,
+			   uint32_t threshold_pct, struct pa_verdict *ret);
+const char *pa_verdict_name(enum pa_verdict_kind k);
+
+/* store.c: SQLite state (config, baselines, audit). Every write is committed before it returns. */
+int pa_store_open(const char *state_dir, struct pa_store **ret, char *err, size_t errlen);
+void pa_store_free(struct pa_store *s);
+int pa_store_load_config(struct pa_store *s, struct pa_config *cfg);
+int pa_store_save_config(struct pa_store *s, const struct pa_config *cfg);
+int pa_store_audit(struct pa_store *s, const struct pa_peer *who, const char *method, const char *params,
+		   const char *result);
+json_t *pa_store_audit_list(struct pa_store *s, unsigned int limit);
+struct pa_baseline_window {
+	unsigned int event;
+	uint64_t start_ns, end_ns, count, total_ns, p50_ns, p99_ns;
+};
+int pa_store_save_baseline(struct pa_store *s, const char *name, uint64_t created_ns, const char *env_json,
+			   const struct pa_event_summary *ev, unsigned int n_ev,
+			   const struct pa_baseline_window *w, unsigned int n_w);
+/* 0 and *ret for `event` of baseline `name`; -ENOENT if no such baseline. */
+int pa_store_load_baseline(struct pa_store *s, const char *name, unsigned int event, struct pa_event_summary *ret,
+			   uint64_t *ret_created_unix);
+int pa_store_count_baselines(struct pa_store *s);
+int pa_store_begin(struct pa_store *s);
+int pa_store_commit(struct pa_store *s);
+void pa_store_rollback(struct pa_store *s);
+
+/* Logging: programs print, the daemon to stderr. */
+void pa_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif /* PA_DAEMON_H */

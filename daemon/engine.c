@@ -1,0 +1,222 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * engine.c - the daemon's statistics: per-window snapshots from the
+ * collector's cumulative counters, the sample queue, reset and configuration.
+ *
+ * The collector keeps exact cumulative statistics in the kernel; every window
+ * (1 s by default) we read them, subtract the previous reading and push the
+ * difference into each event's window ring. A reading costs one pass over
+ * the per-CPU maps per event (12 x ~11 KiB of buckets).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "daemon.h"
+#include "events.h"
+#include "histogram.h"
+
+uint64_t pa_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+void pa_config_defaults(struct pa_config *c)
+{
+	struct pa_collector_config cc = PA_COLLECTOR_CONFIG_DEFAULT;
+
+	memset(c, 0, sizeof(*c));
+	c->enabled = false; /* the seed: monitoring starts disabled (0 % overhead) until `enable` */
+	c->cc = cc;
+	c->latency_threshold_us = 1000;
+	c->throughput_threshold = 1000;
+	c->error_rate_threshold_pct = 5;
+	c->regression_threshold_pct = 20;
+}
+
+json_t *pa_config_to_json(const struct pa_config *c)
+{
+	return json_pack("{sb sI sI sI sI sb sI ss sI sI sI sI}",
+			 "enabled", c->enabled,
+			 "sample_rate", (json_int_t)c->cc.sample_rate,
+			 "buffer_size", (json_int_t)c->cc.buffer_samples,
+			 "event_mask", (json_int_t)c->cc.event_mask,
+			 "filter_pid", (json_int_t)c->cc.filter_tgid,
+			 "filter_children", c->cc.filter_children,
+			 "filter_tid", (json_int_t)c->cc.filter_tid,
+			 "filter_comm", c->cc.filter_comm,
+			 "latency_threshold_us", (json_int_t)c->latency_threshold_us,
+			 "throughput_threshold", (json_int_t)c->throughput_threshold,
+			 "error_rate_threshold_pct", (json_int_t)c->error_rate_threshold_pct,
+			 "regression_threshold_pct", (json_int_t)c->regression_threshold_pct);
+}
+
+static uint32_t round_pow2(uint32_t v)
+{
+	uint32_t p = 2;
+
+	while (p < v && p < (1u << 30))
+		p <<= 1;
+	return p;
+}
+
+int pa_engine_samples_resize(struct pa_daemon *d, uint32_t buffer_size)
+{
+	uint32_t cap = round_pow2(buffer_size ? buffer_size : 2);
+	struct pa_ring *r;
+
+	if (d->samples && d->samples->mask + 1 == cap)
+		return 0;
+	r = aligned_alloc(64, (PA_RING_BYTES(cap) + 63) & ~(size_t)63);
+	if (!r)
+		return -ENOMEM;
+	if (pa_ring_init(r, cap, PA_RING_OVERWRITE) < 0) {
+		free(r);
+		return -EINVAL;
+	}
+	if (d->samples)
+		d->samples_overflow_base += pa_ring_overruns(d->samples);
+	free(d->samples);
+	d->samples = r;
+	return 0;
+}
+
+int pa_engine_init(struct pa_daemon *d)
+{
+	for (unsigned int e = 0; e < PERF_EVENT_MAX; e++) {
+		struct pa_event_state *es = &d->ev[e];
+
+		es->slots = calloc(d->n_windows, sizeof(*es->slots));
+		if (!es->slots)
+			return -ENOMEM;
+		if (pa_window_ring_init(&es->ring, es->slots, d->n_windows) < 0)
+			return -EINVAL;
+		pa_stats_reset(&es->cum_prev);
+		pa_stats_reset(&es->base_ref);
+		es->base_ref_valid = false;
+	}
+	d->start_ns = d->period_start_ns = d->window_start_ns = pa_now_ns();
+	return pa_engine_samples_resize(d, d->cfg.cc.buffer_samples);
+}
+
+void pa_engine_done(struct pa_daemon *d)
+{
+	for (unsigned int e = 0; e < PERF_EVENT_MAX; e++) {
+		free(d->ev[e].slots);
+		d->ev[e].slots = NULL;
+	}
+	free(d->samples);
+	d->samples = NULL;
+}
+
+int pa_engine_read(struct pa_daemon *d, unsigned int event, struct pa_stats *ret)
+{
+	if (event >= PERF_EVENT_MAX)
+		return -EINVAL;
+	if (!d->collector) {
+		pa_stats_reset(ret);
+		return 0;
+	}
+	return pa_collector_read_stats(d->collector, event, ret);
+}
+
+void pa_engine_tick(struct pa_daemon *d)
+{
+	uint64_t now = pa_now_ns();
+	struct pa_stats cur;
+	struct pa_window w;
+
+	/* Samples are published without wake-ups (BPF_RB_NO_WAKEUP), so drain once per window too. */
+	pa_engine_drain(d);
+	for (unsigned int e = 0; e < PERF_EVENT_MAX; e++) {
+		struct pa_event_state *es = &d->ev[e];
+
+		if (pa_engine_read(d, e, &cur) < 0)
+			continue;
+		w.start_ns = d->window_start_ns;
+		w.end_ns = now;
+		if (pa_stats_delta(&w.stats, &cur, &es->cum_prev) < 0)
+			w.stats = cur; /* counters restarted (reset): the whole reading is new */
+		(void)pa_window_ring_push(&es->ring, &w);
+		es->cum_prev = cur;
+	}
+	d->window_start_ns = now;
+}
+
+void pa_engine_summary(struct pa_daemon *d, unsigned int event, const struct pa_stats *s,
+		       struct pa_event_summary *ret)
+{
+	const struct pa_event_info *info = pa_event_info(event);
+	const struct pa_collector_features *f = d->collector ? pa_collector_features(d->collector) : NULL;
+	const struct pa_hist *h = &s->hist;
+
+	memset(ret, 0, sizeof(*ret));
+	ret->id = event;
+	snprintf(ret->name, sizeof(ret->name), "%s", info ? info->name : "?");
+	ret->count = h->count;
+	ret->errors = s->errors;
+	ret->total_ns = h->total;
+	ret->min_ns = h->count ? h->min : 0;
+	ret->max_ns = h->max;
+	ret->avg_ns = pa_hist_mean(h);
+	ret->p50_ns = pa_hist_percentile(h, 500000);
+	ret->p90_ns = pa_hist_percentile(h, 900000);
+	ret->p99_ns = pa_hist_percentile(h, 990000);
+	ret->p999_ns = pa_hist_percentile(h, 999000);
+	ret->last_timestamp_ns = s->last_timestamp_ns;
+	ret->dropped = s->dropped;
+	ret->sampled_out = s->sampled_out;
+	ret->lost = s->lost;
+	ret->samples = s->samples;
+	ret->completeness = pa_stats_completeness(s);
+	ret->has_duration = info ? info->has_duration : false;
+	ret->available = f && event < PERF_EVENT_MAX && f->event_available[event];
+}
+
+int pa_engine_reset(struct pa_daemon *d)
+{
+	int r = 0;
+
+	if (d->collector)
+		r = pa_collector_reset(d->collector);
+	for (unsigned int e = 0; e < PERF_EVENT_MAX; e++) {
+		pa_stats_reset(&d->ev[e].cum_prev);
+		pa_stats_reset(&d->ev[e].base_ref);
+		d->ev[e].base_ref_valid = false;
+	}
+	d->period_start_ns = d->window_start_ns = pa_now_ns();
+	return r;
+}
+
+int pa_engine_apply_config(struct pa_daemon *d)
+{
+	struct pa_collector_config cc = d->cfg.cc;
+	int r;
+
+	r = pa_engine_samples_resize(d, cc.buffer_samples);
+	if (r < 0)
+		return r;
+	if (!d->collector)
+		return 0;
+	if (!d->cfg.enabled)
+		cc.event_mask = 0; /* disabled: nothing is captured, statistics stay as they were */
+	return pa_collector_configure(d->collector, &cc);
+}
+
+static void push_sample(const struct perf_sample *s, void *userdata)
+{
+	struct pa_daemon *d = userdata;
+
+	(void)pa_ring_push(d->samples, s);
+}
+
+void pa_engine_drain(struct pa_daemon *d)
+{
+	if (d->collector)
+		(void)pa_collector_drain(d->collector, push_sample, d);
+}

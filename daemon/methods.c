@@ -1,0 +1,554 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * methods.c - one handler per method of proto/perf_monitor.defs.
+ *
+ * pa_methods_dispatch() decodes a request, checks the caller's right, runs
+ * the handler and encodes the reply. Methods that change state write the
+ * change and its audit record in one SQLite transaction, committed before the
+ * reply leaves: an acknowledged change survives kill -9. Refused attempts to
+ * change state are audited too.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include "daemon.h"
+#include "events.h"
+#include "histogram.h"
+
+struct call {
+	struct pa_daemon *d;
+	const struct pa_peer *peer;
+	const struct pa_request *req;
+	struct pa_proto_error err;
+};
+
+static int fail(struct call *c, int e, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int fail(struct call *c, int e, const char *fmt, ...)
+{
+	va_list ap;
+
+	c->err.err = e;
+	va_start(ap, fmt);
+	vsnprintf(c->err.message, sizeof(c->err.message), fmt, ap);
+	va_end(ap);
+	return -e;
+}
+
+static json_t *events_availability(struct pa_daemon *d, bool full)
+{
+	const struct pa_collector_features *f = d->collector ? pa_collector_features(d->collector) : NULL;
+	json_t *a = json_array();
+
+	for (unsigned int e = 0; a && e < PERF_EVENT_MAX; e++) {
+		const struct pa_event_info *info = pa_event_info(e);
+		bool avail = f && f->event_available[e];
+		const char *why = avail ? "" : f ? (f->event_why[e] ? f->event_why[e] : "not available")
+						 : d->collector_why;
+		json_t *o = json_pack("{sI ss sb ss}", "id", (json_int_t)e, "name", info->name, "available", avail,
+				      "why", why ? why : "");
+
+		if (o && full) {
+			json_object_set_new(o, "seed_name", json_string(info->seed_name));
+			json_object_set_new(o, "description", json_string(info->description));
+			json_object_set_new(o, "has_duration", json_boolean(info->has_duration));
+		}
+		json_array_append_new(a, o);
+	}
+	return a;
+}
+
+static int m_status(struct call *c, json_t **ret)
+{
+	struct pa_daemon *d = c->d;
+	const struct pa_collector_features *f = d->collector ? pa_collector_features(d->collector) : NULL;
+	uint64_t dropped = 0, sampled_out = 0, lost = 0;
+	struct rusage ru;
+	struct pa_stats s;
+
+	for (unsigned int e = 0; e < PERF_EVENT_MAX; e++) {
+		if (pa_engine_read(d, e, &s) < 0)
+			continue;
+		dropped += s.dropped;
+		sampled_out += s.sampled_out;
+		lost += s.lost;
+	}
+	if (d->samples)
+		dropped += d->samples_overflow_base + pa_ring_overruns(d->samples);
+	getrusage(RUSAGE_SELF, &ru);
+	*ret = json_pack("{ss sI sI sI sb so s{sb ss sb} so sI sI sI sI sI s{sI sI} sI sI ss ss}",
+			 "version", PA_VERSION, "protocol", (json_int_t)PA_PROTO_VERSION,
+			 "pid", (json_int_t)getpid(), "uptime_ns", (json_int_t)(pa_now_ns() - d->start_ns),
+			 "enabled", d->cfg.enabled, "config", pa_config_to_json(&d->cfg),
+			 "kernel", "available", d->collector != NULL,
+			 "why", d->collector ? "" : (d->collector_why ? d->collector_why : ""),
+			 "bpf_stats_enabled", f ? f->bpf_stats_enabled : false,
+			 "events", events_availability(d, false),
+			 "dropped", (json_int_t)dropped, "sampled_out", (json_int_t)sampled_out,
+			 "lost", (json_int_t)lost,
+			 "window_ms", (json_int_t)(d->window_ns / 1000000), "windows", (json_int_t)d->n_windows,
+			 "overhead",
+			 "cpu_ns", (json_int_t)((ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000000ll +
+						(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1000ll),
+			 "rss_kb", (json_int_t)ru.ru_maxrss,
+			 "clients", (json_int_t)d->n_clients,
+			 "baselines", (json_int_t)pa_store_count_baselines(d->store),
+			 "state_dir", d->state_dir, "socket", d->socket_path);
+	return *ret ? 0 : fail(c, ENOMEM, "out of memory");
+}
+
+static int m_events(struct call *c, json_t **ret)
+{
+	*ret = json_pack("{so}", "events", events_availability(c->d, true));
+	return *ret ? 0 : fail(c, ENOMEM, "out of memory");
+}
+
+/* Apply c->d->cfg = *next to the collector and the store (with the audit record), or change nothing. */
+static int commit_config(struct call *c, const struct pa_config *next)
+{
+	struct pa_daemon *d = c->d;
+	struct pa_config prev = d->cfg;
+	char *params;
+	int r;
+
+	d->cfg = *next;
+	r = pa_engine_apply_config(d);
+	if (r < 0) {
+		d->cfg = prev;
+		(void)pa_engine_apply_config(d);
+		return fail(c, -r == ENOMEM ? ENOMEM : EINVAL, "the kernel side refused the configuration: %s",
+			    strerror(-r));
+	}
+	params = json_dumps(c->req->params, JSON_COMPACT);
+	if (pa_store_begin(d->store) < 0 || pa_store_save_config(d->store, &d->cfg) < 0 ||
+	    pa_store_audit(d->store, c->peer, pa_proto_method(c->req->method)->name, params, "ok") < 0 ||
+	    pa_store_commit(d->store) < 0) {
+		pa_store_rollback(d->store);
+		free(params);
+		d->cfg = prev;
+		(void)pa_engine_apply_config(d);
+		return fail(c, EIO, "cannot save the configuration in %s/state.db; nothing was changed", d->state_dir);
+	}
+	free(params);
+	return 0;
+}
+
+static int m_enable(struct call *c, json_t **ret)
+{
+	struct pa_config next = c->d->cfg;
+	bool on = true;
+	int r;
+
+	(void)pa_param_bool(c->req, "enabled", &on);
+	next.enabled = on;
+	r = commit_config(c, &next);
+	if (r < 0)
+		return r;
+	pa_log("monitoring %s by uid %u (pid %d)", on ? "enabled" : "disabled", (unsigned)c->peer->uid,
+	       (int)c->peer->pid);
+	*ret = json_pack("{sb}", "enabled", on);
+	return 0;
+}
+
+static int m_configure(struct call *c, json_t **ret)
+{
+	struct pa_config next = c->d->cfg;
+	const char *comm;
+	uint64_t v;
+	bool b;
+	int r;
+
+	if (pa_param_uint(c->req, "sample_rate", &v))
+		next.cc.sample_rate = (uint32_t)v;
+	if (pa_param_uint(c->req, "buffer_size", &v)) {
+		if (v < 16)
+			return fail(c, EINVAL, "configure: buffer_size %llu is too small (at least 16 samples)",
+				    (unsigned long long)v);
+		next.cc.buffer_samples = (uint32_t)v;
+	}
+	if (pa_param_uint(c->req, "event_mask", &v))
+		next.cc.event_mask = (uint32_t)v;
+	if (pa_param_uint(c->req, "filter_pid", &v))
+		next.cc.filter_tgid = (uint32_t)v;
+	if (pa_param_bool(c->req, "filter_children", &b))
+		next.cc.filter_children = b;
+	if (pa_param_uint(c->req, "filter_tid", &v))
+		next.cc.filter_tid = (uint32_t)v;
+	if (pa_param_string(c->req, "filter_comm", &comm))
+		snprintf(next.cc.filter_comm, sizeof(next.cc.filter_comm), "%s", comm);
+	if (pa_param_uint(c->req, "latency_threshold_us", &v))
+		next.latency_threshold_us = (uint32_t)v;
+	if (pa_param_uint(c->req, "throughput_threshold", &v))
+		next.throughput_threshold = (uint32_t)v;
+	if (pa_param_uint(c->req, "error_rate_threshold_pct", &v))
+		next.error_rate_threshold_pct = (uint32_t)v;
+	if (pa_param_uint(c->req, "regression_threshold_pct", &v))
+		next.regression_threshold_pct = (uint32_t)v;
+	r = commit_config(c, &next);
+	if (r < 0)
+		return r;
+	pa_log("configuration changed by uid %u (pid %d): rate %u/s, buffer %u, mask 0x%03x", (unsigned)c->peer->uid,
+	       (int)c->peer->pid, next.cc.sample_rate, next.cc.buffer_samples, next.cc.event_mask);
+	*ret = json_pack("{so}", "config", pa_config_to_json(&c->d->cfg));
+	return 0;
+}
+
+/* Statistics of `e` over the period the request asks for. */
+static int period_stats(struct call *c, unsigned int e, uint64_t last_ms, bool since_baseline,
+			struct pa_stats *ret, uint64_t *ret_start, uint64_t *ret_windows)
+{
+	struct pa_daemon *d = c->d;
+	struct pa_event_state *es = &d->ev[e];
+	uint64_t now = pa_now_ns();
+	struct pa_stats cum;
+	int r;
+
+	if (last_ms) {
+		struct pa_window w;
+		uint64_t from = now > last_ms * 1000000ull ? now - last_ms * 1000000ull : 0;
+
+		*ret_windows = pa_window_ring_summarise(&es->ring, from, now + 1, &w);
+		*ret = w.stats;
+		*ret_start = *ret_windows ? w.start_ns : from;
+		return 0;
+	}
+	r = pa_engine_read(d, e, &cum);
+	if (r < 0)
+		return fail(c, EIO, "cannot read the statistics of event %u: %s", e, strerror(-r));
+	*ret_windows = 0;
+	*ret_start = d->period_start_ns;
+	if (since_baseline && es->base_ref_valid && pa_stats_delta(ret, &cum, &es->base_ref) == 0)
+		return 0;
+	*ret = cum;
+	return 0;
+}
+
+static int m_stats(struct call *c, json_t **ret)
+{
+	uint64_t ev = UINT64_MAX, last_ms = 0, start = 0, windows = 0;
+	bool since_baseline = false;
+	struct pa_event_summary sum;
+	struct pa_stats *s;
+	json_t *a;
+	int r = 0;
+
+	(void)pa_param_uint(c->req, "event", &ev);
+	(void)pa_param_uint(c->req, "last_ms", &last_ms);
+	(void)pa_param_bool(c->req, "since_baseline", &since_baseline);
+	if (ev != UINT64_MAX && ev >= PERF_EVENT_MAX)
+		return fail(c, ENOENT, "stats: event %llu is not a kernel event and no program registered it",
+			    (unsigned long long)ev);
+	s = malloc(sizeof(*s));
+	a = json_array();
+	if (!s || !a) {
+		r = fail(c, ENOMEM, "out of memory");
+		goto out;
+	}
+	for (unsigned int e = 0; e < PERF_EVENT_MAX; e++) {
+		if (ev != UINT64_MAX && e != ev)
+			continue;
+		r = period_stats(c, e, last_ms, since_baseline, s, &start, &windows);
+		if (r < 0)
+			goto out;
+		pa_engine_summary(c->d, e, s, &sum);
+		json_array_append_new(a, pa_proto_summary_to_json(&sum));
+	}
+	*ret = json_pack("{so s{sI sI sI} sb}", "events", a, "period", "start_ns", (json_int_t)start,
+			 "end_ns", (json_int_t)pa_now_ns(), "windows", (json_int_t)windows,
+			 "enabled", c->d->cfg.enabled);
+	a = NULL;
+out:
+	json_decref(a);
+	free(s);
+	return r;
+}
+
+static int audit_only(struct call *c, const char *what)
+{
+	struct pa_daemon *d = c->d;
+	char *params = json_dumps(c->req->params, JSON_COMPACT);
+	int r = pa_store_audit(d->store, c->peer, pa_proto_method(c->req->method)->name, params, what);
+
+	free(params);
+	return r;
+}
+
+static int m_reset(struct call *c, json_t **ret)
+{
+	int r = pa_engine_reset(c->d);
+
+	if (r < 0)
+		return fail(c, EIO, "reset: the kernel side failed to zero its counters: %s", strerror(-r));
+	if (audit_only(c, "ok") < 0)
+		return fail(c, EIO, "reset done, but the audit record could not be written to %s/state.db",
+			    c->d->state_dir);
+	pa_log("statistics reset by uid %u (pid %d)", (unsigned)c->peer->uid, (int)c->peer->pid);
+	*ret = json_pack("{sb}", "reset", true);
+	return 0;
+}
+
+static char *read_cpu_model(char *buf, size_t n)
+{
+	FILE *f = fopen("/proc/cpuinfo", "re");
+	char line[512];
+
+	snprintf(buf, n, "unknown");
+	if (!f)
+		return buf;
+	while (fgets(line, sizeof(line), f)) {
+		char *p = strchr(line, ':');
+
+		if (strncmp(line, "model name", 10) == 0 && p) {
+			p += 2;
+			p[strcspn(p, "\n")] = '\0';
+			snprintf(buf, n, "%s", p);
+			break;
+		}
+	}
+	fclose(f);
+	return buf;
+}
+
+static char *environment_json(struct pa_daemon *d)
+{
+	struct utsname u;
+	char cpu[256];
+	json_t *o;
+	char *s;
+
+	uname(&u);
+	o = json_pack("{ss ss ss si so}", "kernel", u.release, "machine", u.machine,
+		      "cpu_model", read_cpu_model(cpu, sizeof(cpu)), "cpus", (int)sysconf(_SC_NPROCESSORS_ONLN),
+		      "config", pa_config_to_json(&d->cfg));
+	s = o ? json_dumps(o, JSON_COMPACT) : NULL;
+	json_decref(o);
+	return s;
+}
+
+static int m_baseline(struct call *c, json_t **ret)
+{
+	struct pa_daemon *d = c->d;
+	struct pa_event_summary sums[PERF_EVENT_MAX];
+	struct pa_baseline_window *w = NULL;
+	unsigned int n_w = 0;
+	const char *name = "default";
+	struct pa_stats *cum = NULL;
+	uint64_t now = pa_now_ns();
+	char *env = NULL;
+	json_t *a = NULL;
+	int r;
+
+	(void)pa_param_string(c->req, "name", &name);
+	if (!*name)
+		return fail(c, EINVAL, "baseline: the name must not be empty");
+	cum = calloc(PERF_EVENT_MAX, sizeof(*cum));
+	w = calloc((size_t)PERF_EVENT_MAX * d->n_windows, sizeof(*w));
+	if (!cum || !w) {
+		r = fail(c, ENOMEM, "out of memory");
+		goto out;
+	}
+	for (unsigned int e = 0; e < PERF_EVENT_MAX; e++) {
+		struct pa_event_state *es = &d->ev[e];
+
+		r = pa_engine_read(d, e, &cum[e]);
+		if (r < 0) {
+			r = fail(c, EIO, "baseline: cannot read event %u: %s", e, strerror(-r));
+			goto out;
+		}
+		pa_engine_summary(d, e, &cum[e], &sums[e]);
+		/* The per-window evidence of the period, for the statistical verdict. */
+		for (uint32_t i = es->ring.count; i-- > 0;) {
+			const struct pa_window *win = pa_window_ring_get(&es->ring, i);
+
+			if (!win || win->start_ns < d->period_start_ns)
+				continue;
+			w[n_w].event = e;
+			w[n_w].start_ns = win->start_ns;
+			w[n_w].end_ns = win->end_ns;
+			w[n_w].count = win->stats.hist.count;
+			w[n_w].total_ns = win->stats.hist.total;
+			w[n_w].p50_ns = pa_hist_percentile(&win->stats.hist, 500000);
+			w[n_w].p99_ns = pa_hist_percentile(&win->stats.hist, 990000);
+			n_w++;
+		}
+	}
+	env = environment_json(d);
+	if (pa_store_begin(d->store) < 0 ||
+	    pa_store_save_baseline(d->store, name, now, env, sums, PERF_EVENT_MAX, w, n_w) < 0 ||
+	    audit_only(c, "ok") < 0 || pa_store_commit(d->store) < 0) {
+		pa_store_rollback(d->store);
+		r = fail(c, EIO, "baseline: cannot write to %s/state.db; no baseline was stored", d->state_dir);
+		goto out;
+	}
+	for (unsigned int e = 0; e < PERF_EVENT_MAX; e++) {
+		d->ev[e].base_ref = cum[e];
+		d->ev[e].base_ref_valid = true;
+	}
+	a = json_array();
+	for (unsigned int e = 0; a && e < PERF_EVENT_MAX; e++)
+		json_array_append_new(a, pa_proto_summary_to_json(&sums[e]));
+	*ret = json_pack("{ss sI sI so}", "name", name, "created_ns", (json_int_t)now,
+			 "windows", (json_int_t)(n_w / PERF_EVENT_MAX), "events", a);
+	pa_log("baseline '%s' set by uid %u (pid %d)", name, (unsigned)c->peer->uid, (int)c->peer->pid);
+	r = *ret ? 0 : fail(c, ENOMEM, "out of memory");
+out:
+	free(env);
+	free(w);
+	free(cum);
+	return r;
+}
+
+static int m_check_regression(struct call *c, json_t **ret)
+{
+	struct pa_daemon *d = c->d;
+	struct pa_event_summary base, cur;
+	const char *name = "default";
+	uint64_t ev, thr = d->cfg.regression_threshold_pct, start, windows, created = 0;
+	struct pa_verdict v;
+	struct pa_stats *s;
+	int r;
+
+	if (!pa_param_uint(c->req, "event", &ev))
+		return fail(c, EINVAL, "check_regression: parameter 'event' is required");
+	if (ev >= PERF_EVENT_MAX)
+		return fail(c, ENOENT, "check_regression: event %llu has no statistics in this daemon",
+			    (unsigned long long)ev);
+	(void)pa_param_uint(c->req, "threshold_pct", &thr);
+	(void)pa_param_string(c->req, "baseline", &name);
+	r = pa_store_load_baseline(d->store, name, (unsigned int)ev, &base, &created);
+	if (r == -ENOENT)
+		return fail(c, ENOENT, "no baseline named '%s'; set one first with: perf-analysis baseline%s%s",
+			    name, strcmp(name, "default") ? " " : "", strcmp(name, "default") ? name : "");
+	if (r < 0)
+		return fail(c, EIO, "cannot read baseline '%s' from %s/state.db", name, d->state_dir);
+	s = malloc(sizeof(*s));
+	if (!s)
+		return fail(c, ENOMEM, "out of memory");
+	r = period_stats(c, (unsigned int)ev, 0, true, s, &start, &windows);
+	if (r == 0)
+		pa_engine_summary(d, (unsigned int)ev, s, &cur);
+	free(s);
+	if (r < 0)
+		return r;
+	snprintf(base.name, sizeof(base.name), "%s", cur.name);
+	pa_regression_verdict(&base, &cur, (uint32_t)thr, &v);
+	*ret = json_pack("{sI ss ss sI ss sb ss sI sI sI sI sf ss sI}",
+			 "event", (json_int_t)ev, "name", cur.name, "baseline", name, "threshold_pct", (json_int_t)thr,
+			 "verdict", pa_verdict_name(v.kind), "regression", v.kind == PA_VERDICT_REGRESSION,
+			 "reason", v.reason,
+			 "baseline_avg_ns", (json_int_t)base.avg_ns, "current_avg_ns", (json_int_t)cur.avg_ns,
+			 "baseline_count", (json_int_t)base.count, "current_count", (json_int_t)cur.count,
+			 "change_pct", v.change_pct,
+			 "completeness", v.completeness == PA_COMPLETE ? "complete" :
+					 v.completeness == PA_SAMPLED ? "sampled" : "lossy",
+			 "baseline_created_unix", (json_int_t)created);
+	return *ret ? 0 : fail(c, ENOMEM, "out of memory");
+}
+
+static int m_samples(struct call *c, json_t **ret)
+{
+	struct pa_daemon *d = c->d;
+	struct perf_sample buf[256];
+	uint64_t max = 1024;
+	json_t *a = json_array();
+	uint32_t n;
+
+	(void)pa_param_uint(c->req, "max", &max);
+	pa_engine_drain(d);
+	while (a && max > 0 && (n = pa_ring_pop(d->samples, buf, max < 256 ? (uint32_t)max : 256)) > 0) {
+		for (uint32_t i = 0; i < n; i++) {
+			const struct perf_sample *s = &buf[i];
+			const char *name = pa_event_name(NULL, s->event);
+
+			json_array_append_new(a, json_pack("{sI sI sI ss sI sI sI sI sI sI}",
+				"timestamp_ns", (json_int_t)s->timestamp_ns, "duration_ns", (json_int_t)s->duration_ns,
+				"event", (json_int_t)s->event, "name", name ? name : "user",
+				"cpu", (json_int_t)s->cpu, "task_id", (json_int_t)s->task_id,
+				"thread_id", (json_int_t)s->thread_id, "data1", (json_int_t)s->data1,
+				"data2", (json_int_t)s->data2, "flags", (json_int_t)s->flags));
+		}
+		max -= n;
+	}
+	*ret = json_pack("{so sI sI}", "samples", a, "remaining", (json_int_t)pa_ring_count(d->samples),
+			 "dropped", (json_int_t)(d->samples_overflow_base + pa_ring_overruns(d->samples)));
+	return *ret ? 0 : fail(c, ENOMEM, "out of memory");
+}
+
+static int m_audit(struct call *c, json_t **ret)
+{
+	uint64_t limit = 100;
+	json_t *a;
+
+	(void)pa_param_uint(c->req, "limit", &limit);
+	a = pa_store_audit_list(c->d->store, (unsigned int)limit);
+	if (!a)
+		return fail(c, EIO, "cannot read the audit log from %s/state.db", c->d->state_dir);
+	*ret = json_pack("{so}", "entries", a);
+	return 0;
+}
+
+typedef int (*handler_fn)(struct call *c, json_t **ret);
+
+static const handler_fn handlers[PA_METHOD_MAX] = {
+	[PA_M_STATUS] = m_status,
+	[PA_M_EVENTS] = m_events,
+	[PA_M_ENABLE] = m_enable,
+	[PA_M_CONFIGURE] = m_configure,
+	[PA_M_STATS] = m_stats,
+	[PA_M_RESET] = m_reset,
+	[PA_M_BASELINE] = m_baseline,
+	[PA_M_CHECK_REGRESSION] = m_check_regression,
+	[PA_M_SAMPLES] = m_samples,
+	[PA_M_AUDIT] = m_audit,
+};
+
+static bool allowed(struct pa_daemon *d, const struct pa_peer *p, enum pa_right right)
+{
+	if (right == PA_RIGHT_CONFIGURE)
+		return pa_peer_has(p, d->configure_gid_valid, d->configure_gid);
+	return pa_peer_has(p, d->observe_gid_valid, d->observe_gid) ||
+	       pa_peer_has(p, d->configure_gid_valid, d->configure_gid);
+}
+
+char *pa_methods_dispatch(struct pa_daemon *d, const struct pa_peer *peer, const char *line, size_t len)
+{
+	struct pa_request req;
+	struct call c = { .d = d, .peer = peer, .req = &req };
+	const struct pa_method_def *m;
+	json_t *result = NULL;
+	char *reply;
+	int r;
+
+	r = pa_proto_decode_request(line, len, &req, &c.err);
+	if (r < 0)
+		return pa_proto_encode_error(req.id, c.err.err, c.err.message);
+	m = pa_proto_method(req.method);
+	if (!allowed(d, peer, m->right)) {
+		bool conf = m->right == PA_RIGHT_CONFIGURE;
+		const char *g = conf ? d->configure_group : d->observe_group;
+		bool gvalid = conf ? d->configure_gid_valid : d->observe_gid_valid;
+
+		if (gvalid)
+			r = fail(&c, EPERM, "%s needs the right to %s: uid %u is neither root nor in group '%s' "
+				 "(an administrator can add you: usermod -aG %s USER)", m->name,
+				 conf ? "configure" : "observe", (unsigned)peer->uid, g, g);
+		else
+			r = fail(&c, EPERM, "%s needs the right to %s: only root may on this daemon (group '%s' "
+				 "does not exist; see perf-analysisd --%s-group)", m->name, conf ? "configure" : "observe",
+				 *g ? g : "", conf ? "configure" : "observe");
+		if (m->right == PA_RIGHT_CONFIGURE)
+			(void)audit_only(&c, "EPERM: refused");
+		goto out;
+	}
+	r = handlers[req.method](&c, &result);
+out:
+	reply = r < 0 ? pa_proto_encode_error(req.id, c.err.err, c.err.message) : pa_proto_encode_result(req.id, result);
+	json_decref(result);
+	pa_request_done(&req);
+	return reply;
+}

@@ -1,0 +1,395 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * store.c - the daemon's durable state in SQLite: configuration, baselines
+ * and the audit log, in STATE_DIR/state.db.
+ *
+ * WAL journal with synchronous=FULL: a change is acknowledged to the client
+ * only after its transaction committed, so kill -9 (or power loss) loses
+ * nothing that was acknowledged. The schema carries a version in
+ * PRAGMA user_version; migrate() brings older files forward.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <sqlite3.h>
+
+#include "daemon.h"
+
+#define SCHEMA_VERSION 1
+
+struct pa_store {
+	sqlite3 *db;
+};
+
+static const char schema_v1[] =
+	"CREATE TABLE IF NOT EXISTS config (key TEXT PRIMARY KEY, value INTEGER, text TEXT);"
+	"CREATE TABLE IF NOT EXISTS baselines ("
+	"  id INTEGER PRIMARY KEY, name TEXT UNIQUE NOT NULL, created_ns INTEGER, created_unix INTEGER,"
+	"  env TEXT);"
+	"CREATE TABLE IF NOT EXISTS baseline_events ("
+	"  baseline_id INTEGER NOT NULL REFERENCES baselines(id) ON DELETE CASCADE, event INTEGER NOT NULL,"
+	"  count INTEGER, errors INTEGER, total_ns INTEGER, min_ns INTEGER, max_ns INTEGER, avg_ns INTEGER,"
+	"  p50_ns INTEGER, p90_ns INTEGER, p99_ns INTEGER, p999_ns INTEGER, last_timestamp_ns INTEGER,"
+	"  dropped INTEGER, sampled_out INTEGER, lost INTEGER, samples INTEGER, completeness INTEGER,"
+	"  has_duration INTEGER, available INTEGER, PRIMARY KEY (baseline_id, event));"
+	"CREATE TABLE IF NOT EXISTS baseline_windows ("
+	"  baseline_id INTEGER NOT NULL REFERENCES baselines(id) ON DELETE CASCADE, event INTEGER NOT NULL,"
+	"  start_ns INTEGER, end_ns INTEGER, count INTEGER, total_ns INTEGER, p50_ns INTEGER, p99_ns INTEGER);"
+	"CREATE TABLE IF NOT EXISTS audit ("
+	"  id INTEGER PRIMARY KEY, time_unix_ns INTEGER, uid INTEGER, gid INTEGER, pid INTEGER,"
+	"  method TEXT, params TEXT, result TEXT);";
+
+static int exec(struct pa_store *s, const char *sql)
+{
+	return sqlite3_exec(s->db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : -EIO;
+}
+
+int pa_store_begin(struct pa_store *s)
+{
+	return exec(s, "BEGIN IMMEDIATE");
+}
+
+int pa_store_commit(struct pa_store *s)
+{
+	return exec(s, "COMMIT");
+}
+
+void pa_store_rollback(struct pa_store *s)
+{
+	(void)exec(s, "ROLLBACK");
+}
+
+static int user_version(struct pa_store *s)
+{
+	sqlite3_stmt *st;
+	int v = -1;
+
+	if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK)
+		return -EIO;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+static int migrate(struct pa_store *s, char *err, size_t errlen)
+{
+	int v = user_version(s);
+	char sql[64];
+
+	if (v < 0) {
+		snprintf(err, errlen, "cannot read the schema version: %s", sqlite3_errmsg(s->db));
+		return -EIO;
+	}
+	if (v > SCHEMA_VERSION) {
+		snprintf(err, errlen, "state.db has schema version %d, newer than this daemon's %d; "
+			 "run a newer perf-analysisd or move the file away", v, SCHEMA_VERSION);
+		return -EPROTO;
+	}
+	if (v == SCHEMA_VERSION)
+		return 0;
+	if (pa_store_begin(s) < 0)
+		goto fail;
+	/* v0 -> v1: the initial tables. Later versions add ALTERs here, one step per version. */
+	if (v < 1 && exec(s, schema_v1) < 0)
+		goto fail_rollback;
+	snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", SCHEMA_VERSION);
+	if (exec(s, sql) < 0 || pa_store_commit(s) < 0)
+		goto fail_rollback;
+	return 0;
+fail_rollback:
+	pa_store_rollback(s);
+fail:
+	snprintf(err, errlen, "cannot create the schema: %s", sqlite3_errmsg(s->db));
+	return -EIO;
+}
+
+int pa_store_open(const char *state_dir, struct pa_store **ret, char *err, size_t errlen)
+{
+	struct pa_store *s;
+	char path[4096];
+	int r;
+
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	snprintf(path, sizeof(path), "%s/state.db", state_dir);
+	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+			    NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "cannot open %s: %s", path, s->db ? sqlite3_errmsg(s->db) : "out of memory");
+		r = -EIO;
+		goto fail;
+	}
+	sqlite3_busy_timeout(s->db, 2000);
+	if (exec(s, "PRAGMA journal_mode=WAL") < 0 || exec(s, "PRAGMA synchronous=FULL") < 0 ||
+	    exec(s, "PRAGMA foreign_keys=ON") < 0) {
+		snprintf(err, errlen, "cannot set up %s: %s", path, sqlite3_errmsg(s->db));
+		r = -EIO;
+		goto fail;
+	}
+	r = migrate(s, err, errlen);
+	if (r < 0)
+		goto fail;
+	*ret = s;
+	return 0;
+fail:
+	pa_store_free(s);
+	return r;
+}
+
+void pa_store_free(struct pa_store *s)
+{
+	if (!s)
+		return;
+	sqlite3_close(s->db);
+	free(s);
+}
+
+static const struct {
+	const char *key;
+	size_t off;
+} config_keys[] = {
+#define K(k, f) { k, offsetof(struct pa_config, f) }
+	K("sample_rate", cc.sample_rate), K("buffer_size", cc.buffer_samples), K("event_mask", cc.event_mask),
+	K("filter_pid", cc.filter_tgid), K("filter_tid", cc.filter_tid),
+	K("latency_threshold_us", latency_threshold_us), K("throughput_threshold", throughput_threshold),
+	K("error_rate_threshold_pct", error_rate_threshold_pct),
+	K("regression_threshold_pct", regression_threshold_pct),
+#undef K
+};
+
+int pa_store_load_config(struct pa_store *s, struct pa_config *cfg)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(s->db, "SELECT key, value, text FROM config", -1, &st, NULL) != SQLITE_OK)
+		return -EIO;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *key = (const char *)sqlite3_column_text(st, 0);
+		sqlite3_int64 v = sqlite3_column_int64(st, 1);
+		const char *text = (const char *)sqlite3_column_text(st, 2);
+
+		if (!key)
+			continue;
+		if (strcmp(key, "enabled") == 0)
+			cfg->enabled = v != 0;
+		else if (strcmp(key, "filter_children") == 0)
+			cfg->cc.filter_children = v != 0;
+		else if (strcmp(key, "filter_comm") == 0)
+			snprintf(cfg->cc.filter_comm, sizeof(cfg->cc.filter_comm), "%s", text ? text : "");
+		for (size_t i = 0; i < sizeof(config_keys) / sizeof(config_keys[0]); i++)
+			if (strcmp(key, config_keys[i].key) == 0)
+				*(uint32_t *)((char *)cfg + config_keys[i].off) = (uint32_t)v;
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : -EIO;
+}
+
+static int put(sqlite3_stmt *st, const char *key, sqlite3_int64 v, const char *text)
+{
+	sqlite3_reset(st);
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, v);
+	if (text)
+		sqlite3_bind_text(st, 3, text, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(st, 3);
+	return sqlite3_step(st) == SQLITE_DONE ? 0 : -EIO;
+}
+
+int pa_store_save_config(struct pa_store *s, const struct pa_config *cfg)
+{
+	sqlite3_stmt *st;
+	int r = 0;
+
+	if (sqlite3_prepare_v2(s->db, "INSERT OR REPLACE INTO config (key, value, text) VALUES (?, ?, ?)", -1,
+			       &st, NULL) != SQLITE_OK)
+		return -EIO;
+	r |= put(st, "enabled", cfg->enabled, NULL);
+	r |= put(st, "filter_children", cfg->cc.filter_children, NULL);
+	r |= put(st, "filter_comm", 0, cfg->cc.filter_comm);
+	for (size_t i = 0; i < sizeof(config_keys) / sizeof(config_keys[0]); i++)
+		r |= put(st, config_keys[i].key, *(const uint32_t *)((const char *)cfg + config_keys[i].off), NULL);
+	sqlite3_finalize(st);
+	return r ? -EIO : 0;
+}
+
+static uint64_t unix_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+int pa_store_audit(struct pa_store *s, const struct pa_peer *who, const char *method, const char *params,
+		   const char *result)
+{
+	sqlite3_stmt *st;
+	int r;
+
+	if (sqlite3_prepare_v2(s->db, "INSERT INTO audit (time_unix_ns, uid, gid, pid, method, params, result) "
+			       "VALUES (?, ?, ?, ?, ?, ?, ?)", -1, &st, NULL) != SQLITE_OK)
+		return -EIO;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)unix_ns());
+	sqlite3_bind_int64(st, 2, who->uid);
+	sqlite3_bind_int64(st, 3, who->gid);
+	sqlite3_bind_int64(st, 4, who->pid);
+	sqlite3_bind_text(st, 5, method, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 6, params ? params : "{}", -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 7, result ? result : "", -1, SQLITE_TRANSIENT);
+	r = sqlite3_step(st) == SQLITE_DONE ? 0 : -EIO;
+	sqlite3_finalize(st);
+	return r;
+}
+
+json_t *pa_store_audit_list(struct pa_store *s, unsigned int limit)
+{
+	sqlite3_stmt *st;
+	json_t *a = json_array();
+
+	if (!a)
+		return NULL;
+	if (sqlite3_prepare_v2(s->db, "SELECT time_unix_ns, uid, gid, pid, method, params, result FROM "
+			       "(SELECT * FROM audit ORDER BY id DESC LIMIT ?) ORDER BY id", -1, &st, NULL) != SQLITE_OK) {
+		json_decref(a);
+		return NULL;
+	}
+	sqlite3_bind_int64(st, 1, limit);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		json_t *o = json_pack("{sI sI sI sI ss ss ss}",
+				      "time_unix_ns", (json_int_t)sqlite3_column_int64(st, 0),
+				      "uid", (json_int_t)sqlite3_column_int64(st, 1),
+				      "gid", (json_int_t)sqlite3_column_int64(st, 2),
+				      "pid", (json_int_t)sqlite3_column_int64(st, 3),
+				      "method", (const char *)sqlite3_column_text(st, 4) ?: "",
+				      "params", (const char *)sqlite3_column_text(st, 5) ?: "",
+				      "result", (const char *)sqlite3_column_text(st, 6) ?: "");
+		if (o)
+			json_array_append_new(a, o);
+	}
+	sqlite3_finalize(st);
+	return a;
+}
+
+int pa_store_save_baseline(struct pa_store *s, const char *name, uint64_t created_ns, const char *env_json,
+			   const struct pa_event_summary *ev, unsigned int n_ev,
+			   const struct pa_baseline_window *w, unsigned int n_w)
+{
+	sqlite3_stmt *st = NULL;
+	sqlite3_int64 id;
+	int r = -EIO;
+
+	if (sqlite3_prepare_v2(s->db, "DELETE FROM baselines WHERE name = ?", -1, &st, NULL) != SQLITE_OK)
+		return -EIO;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		goto out;
+	sqlite3_finalize(st);
+	if (sqlite3_prepare_v2(s->db, "INSERT INTO baselines (name, created_ns, created_unix, env) VALUES (?, ?, ?, ?)",
+			       -1, &st, NULL) != SQLITE_OK)
+		return -EIO;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)created_ns);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)(unix_ns() / 1000000000ull));
+	sqlite3_bind_text(st, 4, env_json ? env_json : "{}", -1, SQLITE_TRANSIENT);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		goto out;
+	id = sqlite3_last_insert_rowid(s->db);
+	sqlite3_finalize(st);
+	if (sqlite3_prepare_v2(s->db, "INSERT INTO baseline_events VALUES "
+			       "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", -1, &st, NULL) != SQLITE_OK)
+		return -EIO;
+	for (unsigned int i = 0; i < n_ev; i++) {
+		const struct pa_event_summary *e = &ev[i];
+		const uint64_t v[] = { e->count, e->errors, e->total_ns, e->min_ns, e->max_ns, e->avg_ns,
+				       e->p50_ns, e->p90_ns, e->p99_ns, e->p999_ns, e->last_timestamp_ns,
+				       e->dropped, e->sampled_out, e->lost, e->samples,
+				       (uint64_t)e->completeness, e->has_duration, e->available };
+
+		sqlite3_reset(st);
+		sqlite3_bind_int64(st, 1, id);
+		sqlite3_bind_int64(st, 2, e->id);
+		for (unsigned int k = 0; k < sizeof(v) / sizeof(v[0]); k++)
+			sqlite3_bind_int64(st, 3 + (int)k, (sqlite3_int64)v[k]);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			goto out;
+	}
+	sqlite3_finalize(st);
+	if (sqlite3_prepare_v2(s->db, "INSERT INTO baseline_windows VALUES (?, ?, ?, ?, ?, ?, ?, ?)", -1, &st,
+			       NULL) != SQLITE_OK)
+		return -EIO;
+	for (unsigned int i = 0; i < n_w; i++) {
+		sqlite3_reset(st);
+		sqlite3_bind_int64(st, 1, id);
+		sqlite3_bind_int64(st, 2, w[i].event);
+		sqlite3_bind_int64(st, 3, (sqlite3_int64)w[i].start_ns);
+		sqlite3_bind_int64(st, 4, (sqlite3_int64)w[i].end_ns);
+		sqlite3_bind_int64(st, 5, (sqlite3_int64)w[i].count);
+		sqlite3_bind_int64(st, 6, (sqlite3_int64)w[i].total_ns);
+		sqlite3_bind_int64(st, 7, (sqlite3_int64)w[i].p50_ns);
+		sqlite3_bind_int64(st, 8, (sqlite3_int64)w[i].p99_ns);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			goto out;
+	}
+	r = 0;
+out:
+	sqlite3_finalize(st);
+	return r;
+}
+
+int pa_store_load_baseline(struct pa_store *s, const char *name, unsigned int event, struct pa_event_summary *ret,
+			   uint64_t *ret_created_unix)
+{
+	sqlite3_stmt *st;
+	struct pa_event_summary e;
+	int rc, r;
+
+	if (sqlite3_prepare_v2(s->db, "SELECT b.created_unix, e.count, e.errors, e.total_ns, e.min_ns, e.max_ns, "
+			       "e.avg_ns, e.p50_ns, e.p90_ns, e.p99_ns, e.p999_ns, e.last_timestamp_ns, e.dropped, "
+			       "e.sampled_out, e.lost, e.samples, e.completeness, e.has_duration, e.available "
+			       "FROM baselines b LEFT JOIN baseline_events e ON e.baseline_id = b.id AND e.event = ? "
+			       "WHERE b.name = ?", -1, &st, NULL) != SQLITE_OK)
+		return -EIO;
+	sqlite3_bind_int64(st, 1, event);
+	sqlite3_bind_text(st, 2, name, -1, SQLITE_TRANSIENT);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		uint64_t *f[] = { &e.count, &e.errors, &e.total_ns, &e.min_ns, &e.max_ns, &e.avg_ns, &e.p50_ns,
+				  &e.p90_ns, &e.p99_ns, &e.p999_ns, &e.last_timestamp_ns, &e.dropped,
+				  &e.sampled_out, &e.lost, &e.samples };
+
+		memset(&e, 0, sizeof(e));
+		e.id = event;
+		for (unsigned int k = 0; k < sizeof(f) / sizeof(f[0]); k++)
+			*f[k] = (uint64_t)sqlite3_column_int64(st, 1 + (int)k);
+		e.completeness = sqlite3_column_int(st, 16);
+		e.has_duration = sqlite3_column_int(st, 17) != 0;
+		e.available = sqlite3_column_int(st, 18) != 0;
+		if (ret_created_unix)
+			*ret_created_unix = (uint64_t)sqlite3_column_int64(st, 0);
+		*ret = e;
+		r = 0;
+	} else {
+		r = rc == SQLITE_DONE ? -ENOENT : -EIO;
+	}
+	sqlite3_finalize(st);
+	return r;
+}
+
+int pa_store_count_baselines(struct pa_store *s)
+{
+	sqlite3_stmt *st;
+	int n = -EIO;
+
+	if (sqlite3_prepare_v2(s->db, "SELECT count(*) FROM baselines", -1, &st, NULL) != SQLITE_OK)
+		return -EIO;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return n;
+}
