@@ -131,7 +131,6 @@ check: $(CORE_DUMP)
 # runs ports/gnumach/tests/test-gnumach-port.sh (symbols, MIG, patches).
 # The hand verification against upstream is described in ports/gnumach/README.md.
 GM_PORT := ports/gnumach
-GM_SRC := $(GM_PORT)/kern/perf_analysis.c
 GM_FLAGS := $(FREESTANDING) -DPERF_GNUMACH_COMPAT -I$(GM_PORT) -I$(GM_PORT)/include \
 	-I$(GM_PORT)/compat -fno-omit-frame-pointer -mno-mmx -mno-sse -mno-sse2 -mno-3dnow
 GM_FLAGS += -DPA_NO_FLOAT
