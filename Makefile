@@ -447,6 +447,17 @@ TEST_BINS += $(EXPORT_SH)
 all: $(EXPORT_OBJ) $(EXPORT_GEN)
 
 # ---------------------------------------------------------------------------
+# Regression detection end to end (issue 5, branch regress2): the workload
+# with one tunable operation and the black-box tests that drive it
+# (tests/blackbox/test-regression*.sh are in PA_BLACKBOX's wildcard).
+SLOWOP := $(BUILD)/tests/workloads/slowop
+$(SLOWOP): $(BUILD)/tests/workloads/slowop.o
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS_USER)
+all: $(SLOWOP)
+$(PA_BLACKBOX): $(SLOWOP)
+
+# ---------------------------------------------------------------------------
 # `all` first: shell tests are sources, and with .SECONDARY the programs they
 # drive would otherwise count as intermediate files make may skip.
 check: all $(TEST_BINS) check-freestanding
