@@ -20,6 +20,8 @@ PKGS_TEST="libcmocka-dev linux-perf bpftrace util-linux procps tmux qemu-user jq
 PKGS_TEST="$PKGS_TEST babeltrace2 prometheus nodejs"
 # The dashboard's browser test (issue 7): playwright-core from npm drives this chromium.
 PKGS_TEST="$PKGS_TEST chromium"
+# ports/gnumach/ CI checks: Debian's MIG and GNU Mach headers.
+PKGS_TEST="$PKGS_TEST mig-x86-64-gnu gnumach-dev"
 
 missing=""
 for p in $PKGS_BUILD $PKGS_TEST; do
