@@ -57,14 +57,15 @@ async function api(path) {
 // A table of whatever objects an endpoint returns: for sections whose schema other developers define.
 function genericTable(rows) {
   if (!rows.length) return el('span', { class: 'muted', text: 'none' });
-  const keys = [...new Set(rows.flatMap((r) => Object.keys(r)))].filter((k) => typeof rows[0][k] !== 'object').slice(0, 9);
+  const keys = [...new Set(rows.flatMap((r) => Object.keys(r)))].filter((k) => typeof rows[0][k] !== 'object' && !/^period_/.test(k)).slice(0, 9);
   const t = el('table', { class: 'grid' });
   t.append(el('thead', {}, el('tr', {}, ...keys.map((k) => el('th', { text: k })))));
   const tb = el('tbody');
   for (const r of rows.slice(0, 20)) {
     tb.append(el('tr', {}, ...keys.map((k) => {
       const v = r[k];
-      const s = typeof v === 'number' && /_ns$/.test(k) ? fmtNs(v) : typeof v === 'number' ? fmtInt(v) : String(v ?? '');
+      const s = typeof v === 'number' && /_unix$/.test(k) ? new Date(v * 1000).toLocaleString('en-GB')
+        : typeof v === 'number' && /_ns$/.test(k) ? fmtNs(v) : typeof v === 'number' ? fmtInt(v) : String(v ?? '');
       return el('td', { text: s });
     })));
   }
@@ -207,39 +208,49 @@ async function refreshTop() {
   $('top').replaceChildren(genericTable(firstArray(await api('/api/top')) || []));
 }
 
+let baselineNames = null; // from /api/baselines when the daemon has it
+
 async function refreshBaselines() {
   if (endpoints.has('baselines')) {
-    $('baselines').replaceChildren(genericTable(firstArray(await api('/api/baselines')) || []));
+    const rows = firstArray(await api('/api/baselines')) || [];
+    baselineNames = new Set(rows.map((r) => r.name));
+    $('baselines').replaceChildren(genericTable(rows));
   } else if (status) {
     $('baselines').replaceChildren(el('span', { text: `${status.baselines} stored · ` }),
       el('span', { class: 'na', text: 'list not available (no baselines endpoint)' }));
   }
 }
 
+function pct(v) { return Number.isFinite(v) ? `${v >= 0 ? '+' : ''}${v.toFixed(1)} %` : '–'; }
+
+// One call for every event: the daemon's verdict (statistical where the daemon has it).
 async function refreshVerdicts() {
   if (!endpoints.has('check_regression')) return notAvailable('verdicts');
-  if (!status || !status.baselines) {
-    $('verdicts').replaceChildren(el('span', { class: 'muted', text: 'no baseline stored yet (perf-analysis baseline)' }));
+  const have = baselineNames ? baselineNames.has('default') : status && status.baselines > 0;
+  if (!have) {
+    $('verdicts').replaceChildren(el('span', { class: 'muted', text: 'no baseline "default" yet (perf-analysis baseline)' }));
     return;
   }
-  const st = await api('/api/stats');
-  const rows = [];
-  for (const e of st.events.filter((x) => x.has_duration && x.available)) {
-    try {
-      const v = await api(`/api/check_regression?event=${e.id}`);
-      rows.push(el('tr', { 'data-event': e.name }, el('td', { text: e.name }), el('td', {}, tag(v.verdict)),
-        el('td', { class: 'num', text: Number.isFinite(v.change_pct) ? `${v.change_pct >= 0 ? '+' : ''}${v.change_pct.toFixed(1)} %` : '–' }),
-        el('td', { class: 'num', text: fmtNs(v.baseline_avg_ns) }), el('td', { class: 'num', text: fmtNs(v.current_avg_ns) }),
-        el('td', { class: 'muted', text: v.reason || '' })));
-    } catch (err) {
-      rows.push(el('tr', {}, el('td', { text: e.name }), el('td', { class: 'na', colspan: '5', text: err.message })));
-    }
+  let events;
+  let overall = null;
+  if (baselineNames) {
+    const v = await api('/api/check_regression');
+    events = v.events || [];
+    overall = v.verdict;
+  } else {
+    const st = await api('/api/stats');
+    events = [];
+    for (const e of st.events.filter((x) => x.has_duration && x.available)) events.push(await api(`/api/check_regression?event=${e.id}`));
   }
+  const rows = events.map((v) => el('tr', { 'data-event': v.name }, el('td', { text: v.name }), el('td', {}, tag(v.verdict)),
+    el('td', { class: 'num', text: pct(v.change_pct) }),
+    el('td', { class: 'num', text: fmtNs(v.baseline_avg_ns) }), el('td', { class: 'num', text: fmtNs(v.current_avg_ns) }),
+    el('td', { class: 'muted', text: v.reason || '' })));
   const t = el('table', { class: 'grid' },
     el('thead', {}, el('tr', {}, ...['event', 'verdict', 'change', 'baseline avg', 'current avg', 'reason']
       .map((h, i) => el('th', { class: i >= 2 && i <= 4 ? 'num' : '', text: h })))),
     el('tbody', {}, ...rows));
-  $('verdicts').replaceChildren(t);
+  $('verdicts').replaceChildren(...(overall ? [el('div', { class: 'overall' }, el('span', { text: 'overall ' }), tag(overall))] : []), t);
 }
 
 async function refreshHistory() {
