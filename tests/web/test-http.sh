@@ -47,6 +47,14 @@ port=${URL##*:}
 port=${port%/}
 ss -ltn | grep -q "127.0.0.1:$port " || t_fail "port $port not listening on 127.0.0.1 only: $(ss -ltn)"
 
+t_begin "a port in use: exit 1 naming the address and the reason, the first daemon unharmed"
+PERF_ANALYSIS_STATE_DIR=$PA_DIR/state2 "$PAD" --socket "$PA_DIR/second.sock" --http "127.0.0.1:$port" \
+	2>"$PA_DIR/second.log"
+rc=$?
+if [ $rc = 1 ] && grep -q "cannot listen: Address already in use" "$PA_DIR/second.log" &&
+	[ "$(curl -s -o /dev/null -w '%{http_code}' "${URL}metrics")" = 200 ]; then t_ok
+else t_fail "rc $rc: $(cat "$PA_DIR/second.log")"; fi
+
 KERNEL=no
 pa_kernel_available && KERNEL=yes
 if [ $KERNEL = no ]; then
