@@ -93,6 +93,8 @@ struct pa_daemon {
 	uint32_t client_timeout_ms;
 	unsigned int max_clients;
 	unsigned int n_clients;
+
+	struct pa_apps *apps;     /* instrumented programs (apps.h) */
 };
 
 uint64_t pa_now_ns(void);
