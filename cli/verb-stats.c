@@ -24,7 +24,8 @@ static void print_programs(FILE *f, json_t *progs)
 		fprintf(f, "\nprogram %llu (%s), %s: %llu events received, %llu dropped (ring full), "
 			"%llu lost (no ring free), %llu before the daemon attached",
 			prog_u64(p, "pid"), json_string_value(json_object_get(p, "comm")),
-			json_is_true(json_object_get(p, "attached")) ? "attached" : "exited",
+			json_is_true(json_object_get(p, "attached")) ? "attached" :
+			json_is_true(json_object_get(p, "exited")) ? "exited" : "released",
 			prog_u64(p, "received"), prog_u64(p, "dropped"), prog_u64(p, "no_ring"),
 			prog_u64(p, "unattached"));
 		if (prog_u64(p, "untracked"))

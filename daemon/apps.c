@@ -49,9 +49,12 @@ struct pa_app {
 	uint64_t untracked, untracked_base; /* samples without a series (PA_APPS_SERIES_MAX reached) */
 	uint64_t attached_ns, exited_ns;
 	bool conn_open;                   /* the RPC server holds the connection */
+	uint64_t hup_ns;                  /* when the connection ended (0: open) */
 	char why[160];                    /* why the region was released early, or "" */
 	struct series *by_id[PERF_EVENT_ID_LIMIT];
 };
+
+#define PA_APPS_HUP_GRACE_NS 1000000000ull
 
 struct pa_apps {
 	struct pa_app *list;   /* newest first */
@@ -184,9 +187,9 @@ static void release(struct pa_daemon *d, struct pa_app *a, const char *how)
 	pa_log("program pid %u (%s) %s: received %llu, dropped %llu (ring full), %llu (no ring), %llu (before attach)",
 	       a->pid, a->comm, how, (unsigned long long)a->now.received, (unsigned long long)a->now.dropped,
 	       (unsigned long long)a->now.no_ring, (unsigned long long)a->now.unattached);
+	a->now.exited = pa_app_rings_exited(a->r) == 1;
 	pa_app_rings_free(a->r);
 	a->r = NULL;
-	a->now.exited = true;
 	a->exited_ns = pa_now_ns();
 	reg(d)->n_live--;
 }
@@ -337,7 +340,14 @@ void pa_apps_conn_closed(struct pa_daemon *d, struct pa_app *a)
 	if (!a)
 		return;
 	a->conn_open = false;
-	release(d, a, "hung up");
+	a->hup_ns = pa_now_ns();
+	/*
+	 * A program's socket closes as it exits, usually a moment before its
+	 * pidfd says so: keep draining until it does (pa_apps_poll), for at most
+	 * PA_APPS_HUP_GRACE_NS, so that the program is reported as exited.
+	 */
+	if (a->r && pa_app_rings_exited(a->r) == 1)
+		release(d, a, "exited");
 	trim(d);
 }
 
@@ -365,7 +375,10 @@ void pa_apps_poll(struct pa_daemon *d)
 			release(d, a, "released");
 		else if (pa_app_rings_exited(a->r) == 1)
 			release(d, a, "exited");
+		else if (a->hup_ns && pa_now_ns() - a->hup_ns > PA_APPS_HUP_GRACE_NS)
+			release(d, a, "hung up");
 	}
+	trim(d);
 }
 
 void pa_apps_tick(struct pa_daemon *d, uint64_t start_ns, uint64_t end_ns)

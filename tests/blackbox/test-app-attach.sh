@@ -73,6 +73,7 @@ if [ $ok -eq 1 ]; then
 	t_assert_eq "lost" 0 "$(echo "$j" | jq .lost)" &&
 	t_assert_eq "threads" 4 "$(echo "$j" | jq .threads)" &&
 	t_assert_eq "attached after the exit" false "$(echo "$j" | jq .attached)" &&
+	t_assert_eq "exited" true "$(echo "$j" | jq .exited)" &&
 	t_assert_eq "bb.alpha id" "$(val "$out" alpha_id)" \
 		"$(echo "$j" | jq '[.events[] | select(.name == "bb.alpha") | .id][0]')" &&
 	t_assert_eq "bb.beta is timed" true "$(echo "$j" | jq '[.events[] | select(.name == "bb.beta") | .has_duration][0]')" &&
