@@ -60,6 +60,7 @@ struct pa_apps {
 	struct pa_app *list;   /* newest first */
 	unsigned int n_series;
 	unsigned int n_live;
+	uint64_t last_pass;    /* samples the last pa_apps_poll drained */
 };
 
 static struct pa_apps *reg(const struct pa_daemon *d)
@@ -160,22 +161,35 @@ static void on_sample(const struct perf_sample *smp, void *userdata)
 		s->timed = true;
 }
 
-/* Drain everything queued now (bounded per call); release the region if it is corrupt. */
-static void drain(struct pa_daemon *d, struct pa_app *a, bool all)
+/*
+ * Drain what is queued now (everything when `all`, else one budget); mark the
+ * region for release if it is corrupt. Returns the number of samples taken.
+ */
+static uint64_t drain(struct pa_daemon *d, struct pa_app *a, bool all)
 {
 	struct drain_ctx c = { d, a };
+	uint64_t total = 0;
 	int n;
 
 	if (!a->r)
-		return;
+		return 0;
 	do {
 		n = pa_app_rings_drain(a->r, PA_APPS_DRAIN_BUDGET, on_sample, &c);
+		if (n > 0)
+			total += (uint64_t)n;
 	} while (all && n > 0);
-	(void)pa_app_rings_stats(a->r, &a->now);
-	if (n == -EBADMSG) {
+	if (n == -EBADMSG && !*a->why) {
 		snprintf(a->why, sizeof(a->why), "corrupt region: %s", pa_app_rings_why(a->r));
 		pa_log("program pid %u (%s): %s; no longer draining it", a->pid, a->comm, a->why);
 	}
+	return total;
+}
+
+/* Refresh the program's counters from its region (no-op once released). */
+static void refresh(struct pa_app *a)
+{
+	if (a->r)
+		(void)pa_app_rings_stats(a->r, &a->now);
 }
 
 /* Final drain and release of the region; the statistics stay. */
@@ -184,6 +198,7 @@ static void release(struct pa_daemon *d, struct pa_app *a, const char *how)
 	if (!a->r)
 		return;
 	drain(d, a, true);
+	refresh(a);
 	pa_log("program pid %u (%s) %s: received %llu, dropped %llu (ring full), %llu (no ring), %llu (before attach)",
 	       a->pid, a->comm, how, (unsigned long long)a->now.received, (unsigned long long)a->now.dropped,
 	       (unsigned long long)a->now.no_ring, (unsigned long long)a->now.unattached);
@@ -318,7 +333,7 @@ char *pa_apps_attach(struct pa_daemon *d, const struct pa_peer *peer, int memfd,
 	read_comm(a->pid, json_string_value(json_object_get(params, "comm")), a->comm, sizeof(a->comm));
 	a->attached_ns = pa_now_ns();
 	a->conn_open = true;
-	(void)pa_app_rings_stats(a->r, &a->now);
+	refresh(a);
 	a->next = g->list;
 	g->list = a;
 	g->n_live++;
@@ -356,9 +371,11 @@ bool pa_apps_released(const struct pa_app *a)
 	return !a->r;
 }
 
-bool pa_apps_active(const struct pa_daemon *d)
+int pa_apps_poll_timeout_ms(const struct pa_daemon *d)
 {
-	return d->apps && d->apps->n_live > 0;
+	if (!d->apps || !d->apps->n_live)
+		return -1;
+	return d->apps->last_pass >= PA_APPS_BUSY_SAMPLES ? 5 : 25;
 }
 
 void pa_apps_poll(struct pa_daemon *d)
@@ -367,10 +384,11 @@ void pa_apps_poll(struct pa_daemon *d)
 
 	if (!g || !g->n_live)
 		return;
+	g->last_pass = 0;
 	for (struct pa_app *a = g->list; a; a = a->next) {
 		if (!a->r)
 			continue;
-		drain(d, a, false);
+		g->last_pass += drain(d, a, false);
 		if (*a->why)
 			release(d, a, "released");
 		else if (pa_app_rings_exited(a->r) == 1)
@@ -431,6 +449,7 @@ void pa_apps_reset(struct pa_daemon *d)
 		}
 		if (a->r)
 			drain(d, a, true);
+		refresh(a);
 		a->base = a->now;
 		a->untracked_base = a->untracked;
 		for (unsigned int e = 0; e < PERF_EVENT_ID_LIMIT; e++) {
@@ -509,6 +528,8 @@ json_t *pa_apps_stats_json(struct pa_daemon *d, uint64_t event, uint64_t last_ms
 	if (!progs || !g)
 		return progs;
 	pa_apps_poll(d);
+	for (struct pa_app *a = g->list; a; a = a->next)
+		refresh(a);
 	for (struct pa_app *a = g->list; a; a = a->next) {
 		const struct pa_app_rings_stats *n = &a->now, *b = &a->base;
 		uint64_t dropped = n->dropped - b->dropped, no_ring = n->no_ring - b->no_ring;

@@ -312,14 +312,14 @@ int main(int argc, char **argv)
 
 	for (;;) {
 		int cfd = d.collector ? pa_collector_fd(d.collector) : -1;
+		int apps_ms = pa_apps_poll_timeout_ms(&d); /* programs attached: drain every 5-25 ms */
 		unsigned int n;
 
 		fds[0] = (struct pollfd){ .fd = sfd, .events = POLLIN };
 		fds[1] = (struct pollfd){ .fd = tfd, .events = POLLIN };
 		fds[2] = (struct pollfd){ .fd = cfd, .events = POLLIN };
 		n = pa_rpc_pollfds(rpc, fds + 3, d.max_clients + 1);
-		/* With programs attached, wake every 5 ms to drain their rings (apps.c). */
-		if (poll(fds, n + 3, pa_apps_active(&d) ? 5 : 250) < 0 && errno != EINTR) {
+		if (poll(fds, n + 3, apps_ms >= 0 ? apps_ms : 250) < 0 && errno != EINTR) {
 			pa_log("poll: %s", strerror(errno));
 			goto out;
 		}
