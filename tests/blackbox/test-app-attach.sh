@@ -175,6 +175,23 @@ else
 	fi
 fi
 
+t_begin "bad attach requests are refused with a reason, and the daemon carries on"
+ok=1
+for case in \
+	'{"v":1,"id":3,"method":"app.attach","params":{"version":1}}|EINVAL|no memfd came with the request' \
+	'{"v":1,"id":3,"method":"app.attach","params":{"version":1,"pid":1}}|EINVAL|does not match the sender' \
+	'{"v":1,"id":3,"method":"app.attach","params":7}|EINVAL|must be an object' \
+	'{"v":2,"id":3,"method":"app.attach","params":{}}|EPROTO|unsupported protocol version'; do
+	req=${case%%|*} rest=${case#*|}
+	code=${rest%%|*} msg=${rest#*|}
+	reply=$(echo "$req" | "$RAWSOCK" "$PERF_ANALYSIS_SOCKET" send 2>&1)
+	if [ "$(echo "$reply" | jq -r .error.code)" != "$code" ] || [[ $reply != *"$msg"* ]] ||
+		[ "$(echo "$reply" | jq .id)" != 3 ]; then
+		ok=0; t_fail "$req: $reply"; break
+	fi
+done
+[ $ok -eq 1 ] && kill -0 "$PA_PID" && t_assert_eq "clients" 1 "$("$PA" --json status | jq .clients)" && t_ok
+
 t_begin "the daemon stops cleanly"
 pa_stop
 t_assert_eq "exit status" 0 "$PA_RC" && t_ok
