@@ -59,6 +59,8 @@ static void usage(FILE *f)
 	      "      --client-timeout-ms MS  disconnect clients stalled this long (default 5000)\n"
 	      "      --max-clients N         connections served at once (default 1024)\n"
 	      "      --bpf-stats             measure the eBPF programs' own run time (kernel.bpf_stats_enabled)\n"
+	      "      --history-interval-ms MS  window history for trend: one row per event every MS (default 10000)\n"
+	      "      --history-retention SECONDS  keep that much history (default 604800, 7 days)\n"
 	      "  -h, --help                  this help\n"
 	      "  -V, --version               print the version\n"
 	      "\n"
@@ -157,7 +159,8 @@ static void resolve_group(const char *name, const char *what, bool *ret_valid, g
 		pa_log("group '%s' does not exist: only root may %s (create it: groupadd %s)", name, what, name);
 }
 
-enum { OPT_WINDOWS = 0x100, OPT_OBSERVE_GROUP, OPT_CONFIGURE_GROUP, OPT_CLIENT_TIMEOUT, OPT_MAX_CLIENTS, OPT_BPF_STATS };
+enum { OPT_WINDOWS = 0x100, OPT_OBSERVE_GROUP, OPT_CONFIGURE_GROUP, OPT_CLIENT_TIMEOUT, OPT_MAX_CLIENTS, OPT_BPF_STATS,
+       OPT_HISTORY_INTERVAL, OPT_HISTORY_RETENTION };
 
 int main(int argc, char **argv)
 {
@@ -171,6 +174,8 @@ int main(int argc, char **argv)
 		{ "client-timeout-ms", required_argument, NULL, OPT_CLIENT_TIMEOUT },
 		{ "max-clients", required_argument, NULL, OPT_MAX_CLIENTS },
 		{ "bpf-stats", no_argument, NULL, OPT_BPF_STATS },
+		{ "history-interval-ms", required_argument, NULL, OPT_HISTORY_INTERVAL },
+		{ "history-retention", required_argument, NULL, OPT_HISTORY_RETENTION },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ 0 },
@@ -201,6 +206,12 @@ int main(int argc, char **argv)
 			break;
 		case OPT_MAX_CLIENTS: if (parse_u32("--max-clients", optarg, 1, 65536, &max_clients) < 0) return 2; break;
 		case OPT_BPF_STATS: bpf_stats = true; break;
+		case OPT_HISTORY_INTERVAL:
+			if (parse_u32("--history-interval-ms", optarg, 10, 86400000, &d.history_interval_ms) < 0) return 2;
+			break;
+		case OPT_HISTORY_RETENTION:
+			if (parse_u32("--history-retention", optarg, 1, 3650u * 86400u, &d.history_retention_s) < 0) return 2;
+			break;
 		case 'h': usage(stdout); return 0;
 		case 'V': printf("perf-analysisd %s (protocol %d)\n", PA_VERSION, PA_PROTO_VERSION); return 0;
 		default: usage(stderr); return 2;
@@ -343,6 +354,8 @@ out:
 	pa_rpc_free(rpc);
 	free(fds);
 	pa_collector_free(d.collector);
+	if (d.store)
+		pa_history_done(&d);
 	pa_engine_done(&d);
 	pa_store_free(d.store);
 	if (sfd >= 0)
