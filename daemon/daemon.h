@@ -96,6 +96,7 @@ struct pa_daemon {
 	gid_t observe_gid, configure_gid;
 	uint32_t client_timeout_ms;
 	unsigned int max_clients;
+	unsigned int max_clients_per_user; /* for non-root users; 0 = no limit */
 	unsigned int n_clients;
 };
 
