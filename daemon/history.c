@@ -34,6 +34,7 @@
 struct pa_history {
 	struct pa_stats acc[PERF_EVENT_MAX];
 	uint64_t start_unix_ms, start_ns;
+	uint64_t merged_end_ns[PERF_EVENT_MAX]; /* end of the last window merged, so none counts twice */
 	uint32_t windows;
 	bool write_failed_logged;
 };
@@ -105,8 +106,10 @@ void pa_history_tick(struct pa_daemon *d)
 	for (unsigned int e = 0; e < PERF_EVENT_MAX; e++) {
 		const struct pa_window *w = pa_window_ring_get(&d->ev[e].ring, 0);
 
-		if (w && w->start_ns >= h->start_ns)
+		if (w && w->end_ns > h->merged_end_ns[e]) {
 			pa_stats_merge(&h->acc[e], &w->stats);
+			h->merged_end_ns[e] = w->end_ns;
+		}
 	}
 	h->windows++;
 	if (pa_now_ns() - h->start_ns >= interval * 1000000ull)

@@ -40,11 +40,14 @@ t_begin "trend without an event summarises every event with history; human outpu
 out=$($PA trend)
 case $out in *"ipc_receive (p50): "*" points"*"change point at "*"(+"*) t_ok ;; *) t_fail "$out" ;; esac
 
-t_begin "the history survives a restart"
+t_begin "the history survives a restart, and loses no event: its counts add up to the daemon's exact count"
+count=$($PA --json stats ipc_receive | jq '.events[0].count')
 pa_stop
 pa_start -w 100 --history-interval-ms 200 || t_fail "restart: $(cat "$PA_DIR/daemon.log")"
-n2=$($PA --json trend ipc_receive | jq '.events[0].points_count')
-[ "$n2" -ge "$n" ] && t_ok || t_fail "$n points before, $n2 after"
+j=$($PA --json trend ipc_receive)
+n2=$(jq '.events[0].points_count' <<<"$j")
+sum=$(jq '[.events[0].points[].count] | add' <<<"$j")
+[ "$n2" -ge "$n" ] && [ "$sum" = "$count" ] && t_ok || t_fail "$n points before, $n2 after; history $sum events, stats $count"
 
 t_begin "retention: with --history-retention 1, older points are deleted at the next write"
 pa_stop
