@@ -496,6 +496,11 @@ $(SLOWOP): $(BUILD)/tests/workloads/slowop.o
 	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS_USER)
 all: $(SLOWOP)
 $(PA_BLACKBOX): $(SLOWOP)
+# The verdict's unit test links daemon/verdict.o (no daemon state: core/regress only).
+$(BUILD)/tests/unit/test-verdict.o: CPPFLAGS += -Idaemon
+$(BUILD)/tests/unit/test-verdict: $(BUILD)/tests/unit/test-verdict.o $(BUILD)/daemon/verdict.o $(CORE_LIB)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(CFLAGS) $^ -o $@ -lcmocka $(LDLIBS_USER)
 
 # ---------------------------------------------------------------------------
 # `all` first: shell tests are sources, and with .SECONDARY the programs they

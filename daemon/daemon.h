@@ -84,6 +84,9 @@ struct pa_daemon {
 	uint64_t window_start_ns; /* start of the window being filled */
 	uint32_t n_windows;       /* ring capacity per event */
 	uint64_t baseline_set_ns; /* when a baseline was last stored in this run (0: never); issue 5 */
+	uint32_t history_interval_ms;  /* window history: one row per event per interval (0: off); issue 5 */
+	uint32_t history_retention_s;  /* rows older than this are deleted */
+	struct pa_history *history;    /* history.c's accumulator, NULL until the first tick */
 
 	struct pa_ring *samples;  /* daemon-side queue of drained samples */
 	uint64_t samples_overflow_base;
@@ -133,6 +136,12 @@ int pa_rx_baseline_show(struct pa_daemon *d, const struct pa_peer *peer, const s
 			struct pa_proto_error *err, json_t **ret);
 int pa_rx_baseline_delete(struct pa_daemon *d, const struct pa_peer *peer, const struct pa_request *req,
 			  struct pa_proto_error *err, json_t **ret);
+int pa_rx_trend(struct pa_daemon *d, const struct pa_peer *peer, const struct pa_request *req,
+		struct pa_proto_error *err, json_t **ret);
+/* history.c: after each window closes, fold it into the history interval; write it out when the interval ends. */
+void pa_history_tick(struct pa_daemon *d);
+/* Write out the interval so far (at shutdown) and release the accumulator. */
+void pa_history_done(struct pa_daemon *d);
 int pa_rx_check_regression(struct pa_daemon *d, const struct pa_peer *peer, const struct pa_request *req,
 			   struct pa_proto_error *err, json_t **ret);
 
@@ -175,6 +184,17 @@ int pa_store_baseline_windows(struct pa_store *s, int64_t baseline_id, unsigned 
 json_t *pa_store_baseline_list(struct pa_store *s);
 /* Delete baseline `name` and its rows: 0, -ENOENT, -EIO. */
 int pa_store_delete_baseline(struct pa_store *s, const char *name);
+/* Window history (trend): one row per event and history interval; fields in this order (12 x u64). */
+struct pa_history_row {
+	uint64_t event, start_unix_ms, end_unix_ms, windows, count, errors, total_ns, p50_ns, p90_ns, p99_ns, max_ns,
+		completeness;
+};
+/* Insert rows and delete those that ended before delete_before_unix_ms (0: keep all). 0 or -EIO. */
+int pa_store_history_add(struct pa_store *s, const struct pa_history_row *rows, unsigned int n,
+			 uint64_t delete_before_unix_ms);
+/* The newest max_rows rows of `event` since from_unix_ms, oldest first: count and *ret (malloc'd), or -errno. */
+int pa_store_history_get(struct pa_store *s, unsigned int event, uint64_t from_unix_ms, unsigned int max_rows,
+			 struct pa_history_row **ret);
 int pa_store_begin(struct pa_store *s);
 int pa_store_commit(struct pa_store *s);
 void pa_store_rollback(struct pa_store *s);

@@ -148,6 +148,7 @@ void pa_engine_tick(struct pa_daemon *d)
 		es->cum_prev = cur;
 	}
 	d->window_start_ns = now;
+	pa_history_tick(d); /* issue 5: window history for trend */
 }
 
 void pa_engine_summary(struct pa_daemon *d, unsigned int event, const struct pa_stats *s,

@@ -66,6 +66,8 @@ static void usage(FILE *f)
 	      "      --http [ADDR:]PORT      serve the dashboard, /metrics and /api/ (read-only) over HTTP;\n"
 	      "                              ADDR defaults to 127.0.0.1, PORT 0 picks a free port (default: off)\n"
 	      "      --http-allow-remote     allow --http on an address other than loopback (unauthenticated!)\n"
+	      "      --history-interval-ms MS  window history for trend: one row per event every MS (default 10000)\n"
+	      "      --history-retention SECONDS  keep that much history (default 604800, 7 days)\n"
 	      "  -h, --help                  this help\n"
 	      "  -V, --version               print the version\n"
 	      "\n"
@@ -165,7 +167,7 @@ static void resolve_group(const char *name, const char *what, bool *ret_valid, g
 }
 
 enum { OPT_WINDOWS = 0x100, OPT_OBSERVE_GROUP, OPT_CONFIGURE_GROUP, OPT_CLIENT_TIMEOUT, OPT_MAX_CLIENTS, OPT_BPF_STATS, OPT_MAX_PER_USER,
-       OPT_HTTP, OPT_HTTP_ALLOW_REMOTE };
+       OPT_HTTP, OPT_HTTP_ALLOW_REMOTE, OPT_HISTORY_INTERVAL, OPT_HISTORY_RETENTION };
 
 int main(int argc, char **argv)
 {
@@ -182,6 +184,8 @@ int main(int argc, char **argv)
 		{ "http", required_argument, NULL, OPT_HTTP },
 		{ "http-allow-remote", no_argument, NULL, OPT_HTTP_ALLOW_REMOTE },
 		{ "max-clients-per-user", required_argument, NULL, OPT_MAX_PER_USER },
+		{ "history-interval-ms", required_argument, NULL, OPT_HISTORY_INTERVAL },
+		{ "history-retention", required_argument, NULL, OPT_HISTORY_RETENTION },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ 0 },
@@ -232,6 +236,12 @@ int main(int argc, char **argv)
 		case OPT_HTTP_ALLOW_REMOTE: http_allow_remote = true; break;
 		case OPT_MAX_PER_USER:
 			if (parse_u32("--max-clients-per-user", optarg, 0, 65536, &per_user) < 0) return 2;
+			break;
+		case OPT_HISTORY_INTERVAL:
+			if (parse_u32("--history-interval-ms", optarg, 10, 86400000, &d.history_interval_ms) < 0) return 2;
+			break;
+		case OPT_HISTORY_RETENTION:
+			if (parse_u32("--history-retention", optarg, 1, 3650u * 86400u, &d.history_retention_s) < 0) return 2;
 			break;
 		case 'h': usage(stdout); return 0;
 		case 'V': printf("perf-analysisd %s (protocol %d)\n", PA_VERSION, PA_PROTO_VERSION); return 0;
@@ -403,6 +413,8 @@ out:
 	pa_apps_done(&d);
 	free(fds);
 	pa_collector_free(d.collector);
+	if (d.store)
+		pa_history_done(&d);
 	pa_engine_done(&d);
 	pa_store_free(d.store);
 	if (sfd >= 0)

@@ -327,6 +327,11 @@ static int m_baseline_delete(struct call *c, json_t **ret)
 	return pa_rx_baseline_delete(c->d, c->peer, c->req, &c->err, ret);
 }
 
+static int m_trend(struct call *c, json_t **ret)
+{
+	return pa_rx_trend(c->d, c->peer, c->req, &c->err, ret);
+}
+
 static int m_check_regression(struct call *c, json_t **ret)
 {
 	return pa_rx_check_regression(c->d, c->peer, c->req, &c->err, ret);
@@ -390,6 +395,7 @@ static const handler_fn handlers[PA_METHOD_MAX] = {
 	[PA_M_BASELINES] = m_baselines,
 	[PA_M_BASELINE_SHOW] = m_baseline_show,
 	[PA_M_BASELINE_DELETE] = m_baseline_delete,
+	[PA_M_TREND] = m_trend,
 };
 
 static bool allowed(struct pa_daemon *d, const struct pa_peer *p, enum pa_right right)

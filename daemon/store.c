@@ -51,7 +51,12 @@ static const char schema_v2[] =
 	"ALTER TABLE baseline_windows ADD COLUMN max_ns INTEGER;"
 	"ALTER TABLE baselines ADD COLUMN period_start_ns INTEGER;"
 	"ALTER TABLE baselines ADD COLUMN period_end_ns INTEGER;"
-	"CREATE INDEX IF NOT EXISTS baseline_windows_by_event ON baseline_windows (baseline_id, event, start_ns);";
+	"CREATE INDEX IF NOT EXISTS baseline_windows_by_event ON baseline_windows (baseline_id, event, start_ns);"
+	/* Window history for trend: one row per event and history interval (wall clock, survives reboots). */
+	"CREATE TABLE IF NOT EXISTS history ("
+	"  event INTEGER NOT NULL, start_unix_ms INTEGER NOT NULL, end_unix_ms INTEGER NOT NULL,"
+	"  windows INTEGER, count INTEGER, errors INTEGER, total_ns INTEGER, p50_ns INTEGER, p90_ns INTEGER,"
+	"  p99_ns INTEGER, max_ns INTEGER, completeness INTEGER, PRIMARY KEY (event, start_unix_ms));";
 
 static int exec(struct pa_store *s, const char *sql)
 {
@@ -541,4 +546,82 @@ int pa_store_delete_baseline(struct pa_store *s, const char *name)
 	if (r == 0 && sqlite3_changes(s->db) == 0)
 		r = -ENOENT;
 	return r;
+}
+
+int pa_store_history_add(struct pa_store *s, const struct pa_history_row *rows, unsigned int n,
+			 uint64_t delete_before_unix_ms)
+{
+	sqlite3_stmt *st = NULL;
+	int r = -EIO;
+
+	if (sqlite3_prepare_v2(s->db, "INSERT OR REPLACE INTO history VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+			       -1, &st, NULL) != SQLITE_OK)
+		return -EIO;
+	for (unsigned int i = 0; i < n; i++) {
+		const struct pa_history_row *h = &rows[i];
+		const uint64_t v[] = { h->event, h->start_unix_ms, h->end_unix_ms, h->windows, h->count, h->errors,
+				       h->total_ns, h->p50_ns, h->p90_ns, h->p99_ns, h->max_ns, h->completeness };
+
+		sqlite3_reset(st);
+		for (unsigned int k = 0; k < sizeof(v) / sizeof(v[0]); k++)
+			sqlite3_bind_int64(st, 1 + (int)k, (sqlite3_int64)v[k]);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			goto out;
+	}
+	sqlite3_finalize(st);
+	st = NULL;
+	if (delete_before_unix_ms) {
+		if (sqlite3_prepare_v2(s->db, "DELETE FROM history WHERE end_unix_ms < ?", -1, &st, NULL) != SQLITE_OK)
+			return -EIO;
+		sqlite3_bind_int64(st, 1, (sqlite3_int64)delete_before_unix_ms);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			goto out;
+	}
+	r = 0;
+out:
+	sqlite3_finalize(st);
+	return r;
+}
+
+int pa_store_history_get(struct pa_store *s, unsigned int event, uint64_t from_unix_ms, unsigned int max_rows,
+			 struct pa_history_row **ret)
+{
+	struct pa_history_row *rows = NULL, *nr;
+	size_t n = 0, cap = 0;
+	sqlite3_stmt *st;
+	int rc;
+
+	/* The newest max_rows, oldest first. */
+	if (sqlite3_prepare_v2(s->db, "SELECT * FROM (SELECT event, start_unix_ms, end_unix_ms, windows, count, errors, "
+			       "total_ns, p50_ns, p90_ns, p99_ns, max_ns, completeness FROM history WHERE event = ? "
+			       "AND start_unix_ms >= ? ORDER BY start_unix_ms DESC LIMIT ?) ORDER BY start_unix_ms",
+			       -1, &st, NULL) != SQLITE_OK)
+		return -EIO;
+	sqlite3_bind_int64(st, 1, event);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)from_unix_ms);
+	sqlite3_bind_int64(st, 3, max_rows);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		uint64_t *f;
+
+		if (n == cap) {
+			cap = cap ? 2 * cap : 256;
+			nr = realloc(rows, cap * sizeof(*rows));
+			if (!nr) {
+				rc = SQLITE_NOMEM;
+				break;
+			}
+			rows = nr;
+		}
+		f = &rows[n].event;
+		for (int k = 0; k < 12; k++)
+			f[k] = (uint64_t)sqlite3_column_int64(st, k);
+		n++;
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		free(rows);
+		return rc == SQLITE_NOMEM ? -ENOMEM : -EIO;
+	}
+	*ret = rows;
+	return (int)n;
 }

@@ -48,6 +48,13 @@ static const struct pa_param_def check_params[] = {
 	P("last_ms", PA_PT_UINT, 86400000),
 	P("min_windows", PA_PT_UINT, 1000),
 };
+static const struct pa_param_def trend_params[] = {
+	P("event", PA_PT_EVENT, 0),
+	P("metric", PA_PT_STRING, 8),
+	P("last_ms", PA_PT_UINT, 315360000000ull),
+	P("max_points", PA_PT_UINT, 100000),
+	P("min_segment", PA_PT_UINT, 1000),
+};
 static const struct pa_param_def samples_params[] = {
 	P("max", PA_PT_UINT, 65536),
 };
@@ -69,6 +76,7 @@ static const struct pa_method_def methods[PA_METHOD_MAX] = {
 	M0(PA_M_BASELINES, "baselines", PA_RIGHT_OBSERVE),
 	M(PA_M_BASELINE_SHOW, "baseline_show", PA_RIGHT_OBSERVE, baseline_name_params),
 	M(PA_M_BASELINE_DELETE, "baseline_delete", PA_RIGHT_CONFIGURE, baseline_name_params),
+	M(PA_M_TREND, "trend", PA_RIGHT_OBSERVE, trend_params),
 };
 
 const struct pa_method_def *pa_proto_method(unsigned int m)

@@ -54,6 +54,7 @@ enum pa_method_id {
 	PA_M_BASELINES,        /* issue 5: list, show and delete baselines */
 	PA_M_BASELINE_SHOW,
 	PA_M_BASELINE_DELETE,
+	PA_M_TREND,
 	PA_METHOD_MAX,
 };
 
