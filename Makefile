@@ -408,6 +408,17 @@ TEST_BINS += $(EXPORT_SH)
 all: $(EXPORT_OBJ) $(EXPORT_GEN)
 
 # ---------------------------------------------------------------------------
+# Alerts, the live view and the overhead budget (issue 6, branch alerts):
+# daemon/alerts.c and cli/verb-alerts.c are taken by the daemon's and CLI's
+# wildcards; tests/blackbox/test-alerts.sh by PA_BLACKBOX's. Its workload:
+ALERT_LOAD := $(BUILD)/tests/workloads/alert-load
+$(ALERT_LOAD): $(BUILD)/tests/workloads/alert-load.o
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS_USER)
+all: $(ALERT_LOAD)
+tests/blackbox/test-alerts.sh tests/blackbox/test-monitor.sh: $(ALERT_LOAD)
+
+# ---------------------------------------------------------------------------
 # `all` first: shell tests are sources, and with .SECONDARY the programs they
 # drive would otherwise count as intermediate files make may skip.
 check: all $(TEST_BINS) check-freestanding

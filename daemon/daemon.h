@@ -35,6 +35,14 @@ struct pa_config {
 	uint32_t throughput_threshold;     /* ops/s, seed default 1000 */
 	uint32_t error_rate_threshold_pct; /* seed default 5 */
 	uint32_t regression_threshold_pct; /* seed default 20 */
+	/* Alerts and overhead budget (daemon/alerts.h). */
+	uint32_t latency_quantile_ppm;     /* quantile the latency threshold judges; default 990000 = p99 */
+	uint32_t throughput_below;         /* 1: alert when throughput falls below; 0 (default): above */
+	uint32_t event_latency_us[PERF_EVENT_MAX]; /* per-event latency threshold; 0 = latency_threshold_us */
+	uint32_t alert_event_mask;         /* events judged; default all */
+	uint32_t alert_fire_windows;       /* consecutive windows over to fire; default 1 */
+	uint32_t alert_resolve_windows;    /* consecutive windows back to resolve; default 3 */
+	uint32_t overhead_budget_ppm;      /* own CPU share allowed, ppm of machine CPU; default 50000 = 5 %; 0 = off */
 };
 
 void pa_config_defaults(struct pa_config *c);
@@ -93,6 +101,8 @@ struct pa_daemon {
 	uint32_t client_timeout_ms;
 	unsigned int max_clients;
 	unsigned int n_clients;
+
+	struct pa_alerts *alerts;  /* daemon/alerts.c */
 };
 
 uint64_t pa_now_ns(void);
@@ -157,6 +167,11 @@ int pa_store_save_baseline(struct pa_store *s, const char *name, uint64_t create
 int pa_store_load_baseline(struct pa_store *s, const char *name, unsigned int event, struct pa_event_summary *ret,
 			   uint64_t *ret_created_unix);
 int pa_store_count_baselines(struct pa_store *s);
+struct pa_alert;
+/* Append an alert transition to the alert log; sets a->id. 0 or -EIO. */
+int pa_store_alert_add(struct pa_store *s, struct pa_alert *a);
+/* Alert log records with id > since_id, oldest first, at most `limit` (the newest ones); NULL on failure. */
+json_t *pa_store_alert_list(struct pa_store *s, uint64_t since_id, unsigned int limit);
 int pa_store_begin(struct pa_store *s);
 int pa_store_commit(struct pa_store *s);
 void pa_store_rollback(struct pa_store *s);

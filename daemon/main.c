@@ -26,6 +26,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "alerts.h"
 #include "daemon.h"
 #include "rpc-server.h"
 
@@ -58,7 +59,10 @@ static void usage(FILE *f)
 	      "                              (default " PA_DEFAULT_GROUP "; '' = root only)\n"
 	      "      --client-timeout-ms MS  disconnect clients stalled this long (default 5000)\n"
 	      "      --max-clients N         connections served at once (default 1024)\n"
-	      "      --bpf-stats             measure the eBPF programs' own run time (kernel.bpf_stats_enabled)\n"
+	      "      --bpf-stats             measure the eBPF programs' own run time (kernel.bpf_stats_enabled;\n"
+	      "                              also on whenever an overhead budget is configured)\n"
+	      "      --alert-command PATH    run PATH (no shell, no arguments) for every alert that fires or\n"
+	      "                              resolves, with the alert in PA_ALERT_* environment variables\n"
 	      "  -h, --help                  this help\n"
 	      "  -V, --version               print the version\n"
 	      "\n"
@@ -157,7 +161,8 @@ static void resolve_group(const char *name, const char *what, bool *ret_valid, g
 		pa_log("group '%s' does not exist: only root may %s (create it: groupadd %s)", name, what, name);
 }
 
-enum { OPT_WINDOWS = 0x100, OPT_OBSERVE_GROUP, OPT_CONFIGURE_GROUP, OPT_CLIENT_TIMEOUT, OPT_MAX_CLIENTS, OPT_BPF_STATS };
+enum { OPT_WINDOWS = 0x100, OPT_OBSERVE_GROUP, OPT_CONFIGURE_GROUP, OPT_CLIENT_TIMEOUT, OPT_MAX_CLIENTS, OPT_BPF_STATS,
+       OPT_ALERT_COMMAND };
 
 int main(int argc, char **argv)
 {
@@ -171,12 +176,14 @@ int main(int argc, char **argv)
 		{ "client-timeout-ms", required_argument, NULL, OPT_CLIENT_TIMEOUT },
 		{ "max-clients", required_argument, NULL, OPT_MAX_CLIENTS },
 		{ "bpf-stats", no_argument, NULL, OPT_BPF_STATS },
+		{ "alert-command", required_argument, NULL, OPT_ALERT_COMMAND },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ 0 },
 	};
 	struct pa_daemon d = { .lock_fd = -1 };
 	bool bpf_stats = false;
+	const char *alert_command = NULL;
 	const char *observe_group = PA_DEFAULT_GROUP, *configure_group = PA_DEFAULT_GROUP;
 	uint32_t window_ms = 1000, windows = 300, timeout_ms = 5000, max_clients = 1024;
 	struct pa_rpc *rpc = NULL;
@@ -201,6 +208,14 @@ int main(int argc, char **argv)
 			break;
 		case OPT_MAX_CLIENTS: if (parse_u32("--max-clients", optarg, 1, 65536, &max_clients) < 0) return 2; break;
 		case OPT_BPF_STATS: bpf_stats = true; break;
+		case OPT_ALERT_COMMAND:
+			if (optarg[0] != '/' || access(optarg, X_OK) < 0) {
+				fprintf(stderr, "perf-analysisd: --alert-command '%s' must be the absolute path of an "
+					"executable file (it is run without a shell)\n", optarg);
+				return 2;
+			}
+			alert_command = optarg;
+			break;
 		case 'h': usage(stdout); return 0;
 		case 'V': printf("perf-analysisd %s (protocol %d)\n", PA_VERSION, PA_PROTO_VERSION); return 0;
 		default: usage(stderr); return 2;
@@ -250,6 +265,8 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	d.cfg.cc.prog_stats = bpf_stats;
+	if (pa_alerts_init(&d, alert_command) < 0)
+		goto out;
 
 	{
 		struct pa_collector_config cc = d.cfg.cc;
@@ -257,6 +274,7 @@ int main(int argc, char **argv)
 
 		if (!d.cfg.enabled)
 			cc.event_mask = 0;
+		pa_alerts_collector_config(&d, &cc);
 		r = pa_collector_open(&cc, &d.collector, &why);
 		if (r < 0) {
 			d.collector = NULL;
@@ -344,6 +362,7 @@ out:
 	free(fds);
 	pa_collector_free(d.collector);
 	pa_engine_done(&d);
+	pa_alerts_done(&d);
 	pa_store_free(d.store);
 	if (sfd >= 0)
 		close(sfd);

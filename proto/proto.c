@@ -28,6 +28,14 @@ static const struct pa_param_def configure_params[] = {
 	P("throughput_threshold", PA_PT_UINT, UINT32_MAX),
 	P("error_rate_threshold_pct", PA_PT_UINT, 100),
 	P("regression_threshold_pct", PA_PT_UINT, 10000),
+	/* alerts and overhead budget (daemon/alerts.c) */
+	P("latency_event", PA_PT_EVENT, 0),
+	P("latency_quantile_ppm", PA_PT_UINT, 1000000),
+	P("throughput_below", PA_PT_BOOL, 0),
+	P("alert_event_mask", PA_PT_UINT, (1u << PERF_EVENT_MAX) - 1),
+	P("alert_fire_windows", PA_PT_UINT, 3600),
+	P("alert_resolve_windows", PA_PT_UINT, 3600),
+	P("overhead_budget_ppm", PA_PT_UINT, 1000000),
 };
 static const struct pa_param_def stats_params[] = {
 	P("event", PA_PT_EVENT, 0),
@@ -49,6 +57,11 @@ static const struct pa_param_def audit_params[] = {
 	P("limit", PA_PT_UINT, 10000),
 };
 
+static const struct pa_param_def alerts_params[] = {
+	P("since_id", PA_PT_UINT, INT64_MAX),
+	P("limit", PA_PT_UINT, 100000),
+};
+
 static const struct pa_method_def methods[PA_METHOD_MAX] = {
 	M0(PA_M_STATUS, "status", PA_RIGHT_OBSERVE),
 	M0(PA_M_EVENTS, "events", PA_RIGHT_OBSERVE),
@@ -60,6 +73,7 @@ static const struct pa_method_def methods[PA_METHOD_MAX] = {
 	M(PA_M_CHECK_REGRESSION, "check_regression", PA_RIGHT_OBSERVE, check_params),
 	M(PA_M_SAMPLES, "samples", PA_RIGHT_OBSERVE, samples_params),
 	M(PA_M_AUDIT, "audit", PA_RIGHT_OBSERVE, audit_params),
+	M(PA_M_ALERTS, "alerts", PA_RIGHT_OBSERVE, alerts_params),
 };
 
 const struct pa_method_def *pa_proto_method(unsigned int m)

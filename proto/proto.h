@@ -51,6 +51,7 @@ enum pa_method_id {
 	PA_M_CHECK_REGRESSION,
 	PA_M_SAMPLES,
 	PA_M_AUDIT,
+	PA_M_ALERTS,
 	PA_METHOD_MAX,
 };
 
