@@ -415,8 +415,14 @@ ALERT_LOAD := $(BUILD)/tests/workloads/alert-load
 $(ALERT_LOAD): $(BUILD)/tests/workloads/alert-load.o
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS_USER)
-all: $(ALERT_LOAD)
-tests/blackbox/test-alerts.sh tests/blackbox/test-monitor.sh: $(ALERT_LOAD)
+# The alert calls of the C API, built as a user's program would be (-lperfanalysis).
+ALERTS_API := $(BUILD)/tests/blackbox/alerts-api
+$(ALERTS_API): tests/blackbox/alerts-api.c $(LIBPA_SO)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) -std=gnu11 -Wall -Wextra -O2 -Iinclude $< -o $@ -L$(BUILD) -lperfanalysis -Wl,-rpath,'$$ORIGIN/../..'
+all: $(ALERT_LOAD) $(ALERTS_API)
+tests/blackbox/test-alerts.sh tests/blackbox/test-monitor.sh: $(ALERT_LOAD) $(ALERTS_API)
 
 # ---------------------------------------------------------------------------
 # `all` first: shell tests are sources, and with .SECONDARY the programs they

@@ -136,7 +136,8 @@ static int run(struct cli *cli, int argc, char **argv)
 		usleep(500000);
 		if (stop)
 			break;
-		r = cli_call(cli, "alerts", json_pack("{sI sI}", "since_id", (json_int_t)since, "limit", (json_int_t)100000),
+		r = cli_call(cli, "alerts", json_pack("{sI sI sb}", "since_id", (json_int_t)since, "limit", (json_int_t)100000,
+						       "from_oldest", 1),
 			     &res);
 		if (r)
 			return r;

@@ -170,8 +170,11 @@ int pa_store_count_baselines(struct pa_store *s);
 struct pa_alert;
 /* Append an alert transition to the alert log; sets a->id. 0 or -EIO. */
 int pa_store_alert_add(struct pa_store *s, struct pa_alert *a);
-/* Alert log records with id > since_id, oldest first, at most `limit` (the newest ones); NULL on failure. */
-json_t *pa_store_alert_list(struct pa_store *s, uint64_t since_id, unsigned int limit);
+/*
+ * Alert log records with id > since_id, oldest first, at most `limit`: the
+ * newest ones, or with from_oldest the oldest ones (for paging). NULL on failure.
+ */
+json_t *pa_store_alert_list(struct pa_store *s, uint64_t since_id, unsigned int limit, bool from_oldest);
 int pa_store_begin(struct pa_store *s);
 int pa_store_commit(struct pa_store *s);
 void pa_store_rollback(struct pa_store *s);

@@ -539,12 +539,14 @@ static int m_audit(struct call *c, json_t **ret)
 static int m_alerts(struct call *c, json_t **ret)
 {
 	uint64_t since = 0, limit = 100, last = 0;
+	bool from_oldest = false;
 	json_t *a, *e;
 	size_t i;
 
 	(void)pa_param_uint(c->req, "since_id", &since);
 	(void)pa_param_uint(c->req, "limit", &limit);
-	a = pa_store_alert_list(c->d->store, since, (unsigned int)limit);
+	(void)pa_param_bool(c->req, "from_oldest", &from_oldest);
+	a = pa_store_alert_list(c->d->store, since, (unsigned int)limit, from_oldest);
 	if (!a)
 		return fail(c, EIO, "cannot read the alert log from %s/state.db", c->d->state_dir);
 	json_array_foreach(a, i, e) {

@@ -443,14 +443,18 @@ int pa_store_alert_add(struct pa_store *s, struct pa_alert *a)
 	return r;
 }
 
-json_t *pa_store_alert_list(struct pa_store *s, uint64_t since_id, unsigned int limit)
+json_t *pa_store_alert_list(struct pa_store *s, uint64_t since_id, unsigned int limit, bool from_oldest)
 {
 	sqlite3_stmt *st;
 	json_t *arr = json_array();
 
 	if (!arr)
 		return NULL;
-	if (sqlite3_prepare_v2(s->db, "SELECT id, fired_id, time_unix_ns, window_start_ns, window_end_ns, event, "
+	if (sqlite3_prepare_v2(s->db, from_oldest ?
+			       "SELECT id, fired_id, time_unix_ns, window_start_ns, window_end_ns, event, "
+			       "event_name, metric, state, value, threshold, quantile_ppm, below, completeness, message "
+			       "FROM alerts WHERE id > ? ORDER BY id LIMIT ?" :
+			       "SELECT id, fired_id, time_unix_ns, window_start_ns, window_end_ns, event, "
 			       "event_name, metric, state, value, threshold, quantile_ppm, below, completeness, message "
 			       "FROM (SELECT * FROM alerts WHERE id > ? ORDER BY id DESC LIMIT ?) ORDER BY id", -1, &st,
 			       NULL) != SQLITE_OK) {

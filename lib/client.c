@@ -558,8 +558,8 @@ kern_return_t perf_monitor_alerts(perf_host_t *h, unsigned long long since_id, s
 		*ret_n = 0;
 		return 0;
 	}
-	r = call(h, "alerts", json_pack("{sI sI}", "since_id", (json_int_t)since_id, "limit",
-					(json_int_t)(max > 100000 ? 100000 : max)), &res);
+	r = call(h, "alerts", json_pack("{sI sI sb}", "since_id", (json_int_t)since_id, "limit",
+					(json_int_t)(max > 100000 ? 100000 : max), "from_oldest", 1), &res);
 	if (r < 0)
 		return r;
 	json_array_foreach(json_object_get(res, "alerts"), i, e) {

@@ -60,6 +60,7 @@ static const struct pa_param_def audit_params[] = {
 static const struct pa_param_def alerts_params[] = {
 	P("since_id", PA_PT_UINT, INT64_MAX),
 	P("limit", PA_PT_UINT, 100000),
+	P("from_oldest", PA_PT_BOOL, 0),
 };
 
 static const struct pa_method_def methods[PA_METHOD_MAX] = {

@@ -226,8 +226,9 @@ struct perf_alert {
 };
 
 /*
- * Up to `max` records with id > since_id, oldest first, into ret[]; *ret_n
- * gets how many. Active-only listing and following are in the CLI
+ * The `max` oldest records with id > since_id, oldest first, into ret[];
+ * *ret_n gets how many (fewer than max: there are no more for now). Page
+ * through the log, or follow it, by passing the last id seen as since_id. Active-only listing and following are in the CLI
  * (perf-analysis alerts --active / --follow) and the raw "alerts" method.
  */
 kern_return_t perf_monitor_alerts(perf_host_t *host, unsigned long long since_id, struct perf_alert *ret,

@@ -193,6 +193,20 @@ run "$PA" configure --overhead-budget 200
 r3=$RC
 if [ "$r1 $r2 $r3" = "2 2 2" ] && [[ $e2 == *"--latency-event needs --latency-threshold"* ]]; then t_ok; else t_fail "rc $r1 $r2 $r3: $e2"; fi
 
+t_begin "C API: perf_monitor_configure_ex sets a per-event threshold and quantile, refuses a bad combination"
+API=$PWD/$BUILD/tests/blackbox/alerts-api
+run "$API" configure
+cfg=$("$PA" --json configure | jq -c '.config | [.event_latency_threshold_us.syscall, .latency_quantile_ppm]')
+if [ "$RC" = 0 ] && [ "$OUT" = ok ] && [ "$cfg" = "[1500,999000]" ]; then t_ok; else t_fail "rc $RC $OUT $ERR, config $cfg"; fi
+
+t_begin "C API: perf_monitor_alerts pages through the same records as alerts --json"
+api=$("$API" list)
+cli=$(alerts_json | jq -r '"\(.id) \(.event) \(.metric) \(.state) \(.value * 1000 | round / 1000) \(.threshold) \(.fired_id)"')
+# Compare id, event, metric, state, fired_id exactly and the value to 0.01.
+a=$(awk '{ printf "%s %s %s %s %.2f %d %s\n", $1, $2, $3, $4, $5, $6, $7 }' <<<"$api")
+c=$(awk '{ printf "%s %s %s %s %.2f %d %s\n", $1, $2, $3, $4, $5, $6, $7 }' <<<"$cli")
+if [ -n "$a" ] && [ "$a" = "$c" ]; then t_ok; else t_fail "API:\n$a\nCLI:\n$c"; fi
+
 t_begin "the alert log survives a daemon restart"
 n_before=$(alerts_json | grep -c .)
 pa_stop
