@@ -160,7 +160,7 @@ if ! jq -e '.overhead.budget.throttled == true and .overhead.budget.bpf_measured
 		.overhead.budget.sample_rate_effective < .overhead.budget.sample_rate_configured and
 		.overhead.budget.pct > 0.001 and .kernel.bpf_stats_enabled == true' <<<"$st" >/dev/null; then
 	t_fail "status: $(jq -c .overhead <<<"$st")"
-elif ! grep -q "over the budget of 0.00 % .*sample rate lowered from 1000/s to 500/s" "$PA_DIR/daemon.log"; then
+elif ! grep -qE "over the budget of [0-9.]+ % .*sample rate lowered from 1000/s to 500/s per CPU" "$PA_DIR/daemon.log"; then
 	t_fail "daemon log: $(grep overhead "$PA_DIR/daemon.log")"
 elif [ "$(alerts_json | jq -c 'select(.metric == "overhead" and .state == "firing" and .event == -1)' | grep -c .)" != 1 ]; then
 	t_fail "overhead alerts: $(alerts_json | jq -c 'select(.metric == "overhead")')"
