@@ -34,7 +34,7 @@ static int parse_events(const char *s, uint64_t *ret)
 }
 
 enum { O_PID = 0x100, O_CHILDREN, O_TID, O_COMM, O_LAT, O_THR, O_ERR, O_REG, O_MASK, O_LAT_EVENT, O_LAT_Q,
-       O_THR_BELOW, O_THR_ABOVE, O_ALERT_EVENTS, O_FIRE, O_RESOLVE, O_BUDGET };
+       O_THR_BELOW, O_THR_ABOVE, O_ALERT_EVENTS, O_FIRE, O_RESOLVE, O_BUDGET, O_MIN_COUNT };
 
 /* "99", "99.9", "50": a percentile as parts per million (0 < q <= 100). */
 static int parse_pct_ppm(const char *opt, const char *s, bool allow_zero, uint64_t *ret)
@@ -74,6 +74,7 @@ static int run(struct cli *cli, int argc, char **argv)
 		{ "alert-fire-windows", required_argument, NULL, O_FIRE },
 		{ "alert-resolve-windows", required_argument, NULL, O_RESOLVE },
 		{ "overhead-budget", required_argument, NULL, O_BUDGET },
+		{ "alert-min-count", required_argument, NULL, O_MIN_COUNT },
 		CLI_COMMON_LONGOPTS,
 		{ 0 },
 	};
@@ -148,6 +149,7 @@ static int run(struct cli *cli, int argc, char **argv)
 			continue;
 		case O_FIRE: key = "alert_fire_windows"; min = 1; max = 3600; break;
 		case O_RESOLVE: key = "alert_resolve_windows"; min = 1; max = 3600; break;
+		case O_MIN_COUNT: key = "alert_min_count"; max = 1000000000; break;
 		case O_BUDGET:
 			if (parse_pct_ppm("--overhead-budget", optarg, true, &u) < 0)
 				goto usage;
@@ -210,11 +212,12 @@ static int run(struct cli *cli, int argc, char **argv)
 			const char *name;
 
 			printf("alerts: latency on p%g, throughput alert when %s, fire after %lld window(s), resolve "
-			       "after %lld, events 0x%03llx",
+			       "after %lld, at least %lld operations, events 0x%03llx",
 			       (double)json_integer_value(json_object_get(cfg, "latency_quantile_ppm")) / 10000.0,
 			       json_is_true(json_object_get(cfg, "throughput_below")) ? "below" : "above",
 			       json_integer_value(json_object_get(cfg, "alert_fire_windows")),
 			       json_integer_value(json_object_get(cfg, "alert_resolve_windows")),
+			       json_integer_value(json_object_get(cfg, "alert_min_count")),
 			       (long long)json_integer_value(json_object_get(cfg, "alert_event_mask")));
 			json_object_foreach(ev, name, val)
 				printf(", %s latency %lld us", name, json_integer_value(val));
@@ -255,6 +258,8 @@ const struct verb verb_configure = {
 		 "      --alert-events EVENT,... events judged for alerts ('all', the default)\n"
 		 "      --alert-fire-windows N   windows in a row over a threshold before an alert fires (1)\n"
 		 "      --alert-resolve-windows N  windows in a row back before it resolves (default 3)\n"
+		 "      --alert-min-count N      judge latency and error rate only in windows with at\n"
+		 "                               least N operations (default 20)\n"
 		 "      --overhead-budget PCT    own CPU share (eBPF + daemon, %% of all CPUs) above which the\n"
 		 "                               sample rate is lowered (seed's promise: 5; 0 = no budget)\n"
 		 "      --regression-threshold P default T for check-regression (seed default 20)\n"

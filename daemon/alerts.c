@@ -288,6 +288,9 @@ static void judge_event(struct pa_daemon *d, unsigned int e)
 	th.throughput_below = d->cfg.throughput_below != 0;
 	th.error_rate_ppm = d->cfg.error_rate_threshold_pct * 10000u;
 	crossed = pa_thresholds_check(&th, w);
+	/* Too few operations for a quantile or a rate to mean anything: counts as back under. */
+	if (w->stats.hist.count < d->cfg.alert_min_count)
+		crossed &= ~(uint32_t)(PA_THRESHOLD_LATENCY | PA_THRESHOLD_ERROR_RATE);
 
 	memset(&a, 0, sizeof(a));
 	a.window_start_ns = w->start_ns;

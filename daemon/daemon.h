@@ -42,6 +42,8 @@ struct pa_config {
 	uint32_t alert_event_mask;         /* events judged; default all */
 	uint32_t alert_fire_windows;       /* consecutive windows over to fire; default 1 */
 	uint32_t alert_resolve_windows;    /* consecutive windows back to resolve; default 3 */
+	uint32_t alert_min_count;          /* fewer operations in a window: latency and error rate not judged
+					    * (one failure in 10 calls is not a 10 % error rate); default 20 */
 	uint32_t overhead_budget_ppm;      /* own CPU share allowed, ppm of machine CPU; default 50000 = 5 %; 0 = off */
 };
 

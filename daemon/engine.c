@@ -42,6 +42,7 @@ void pa_config_defaults(struct pa_config *c)
 	c->alert_event_mask = (1u << PERF_EVENT_MAX) - 1;
 	c->alert_fire_windows = 1;
 	c->alert_resolve_windows = 3;
+	c->alert_min_count = 20;
 	c->overhead_budget_ppm = 50000; /* the seed's promise: under 5 % */
 }
 
@@ -63,6 +64,7 @@ static json_t *alert_config_json(json_t *o, const struct pa_config *c)
 	json_object_set_new(o, "alert_event_mask", json_integer(c->alert_event_mask));
 	json_object_set_new(o, "alert_fire_windows", json_integer(c->alert_fire_windows));
 	json_object_set_new(o, "alert_resolve_windows", json_integer(c->alert_resolve_windows));
+	json_object_set_new(o, "alert_min_count", json_integer(c->alert_min_count));
 	json_object_set_new(o, "overhead_budget_ppm", json_integer(c->overhead_budget_ppm));
 	return o;
 }

@@ -223,6 +223,8 @@ static int m_configure(struct call *c, json_t **ret)
 			return fail(c, EINVAL, "configure: alert_resolve_windows must be at least 1");
 		next.alert_resolve_windows = (uint32_t)v;
 	}
+	if (pa_param_uint(c->req, "alert_min_count", &v))
+		next.alert_min_count = (uint32_t)v;
 	if (pa_param_uint(c->req, "overhead_budget_ppm", &v))
 		next.overhead_budget_ppm = (uint32_t)v;
 	if (pa_param_uint(c->req, "throughput_threshold", &v))

@@ -171,6 +171,7 @@ static const struct {
 	K("latency_quantile_ppm", latency_quantile_ppm), K("throughput_below", throughput_below),
 	K("alert_event_mask", alert_event_mask), K("alert_fire_windows", alert_fire_windows),
 	K("alert_resolve_windows", alert_resolve_windows), K("overhead_budget_ppm", overhead_budget_ppm),
+	K("alert_min_count", alert_min_count),
 	K("event_latency_us.0", event_latency_us[0]), K("event_latency_us.1", event_latency_us[1]),
 	K("event_latency_us.2", event_latency_us[2]), K("event_latency_us.3", event_latency_us[3]),
 	K("event_latency_us.4", event_latency_us[4]), K("event_latency_us.5", event_latency_us[5]),

@@ -336,6 +336,7 @@ kern_return_t perf_monitor_configure_ex(perf_host_t *h, const struct perf_monito
 	U(PERF_CONFIG_ALERT_FIRE_WINDOWS, "alert_fire_windows", c->alert_fire_windows);
 	U(PERF_CONFIG_ALERT_RESOLVE_WINDOWS, "alert_resolve_windows", c->alert_resolve_windows);
 	U(PERF_CONFIG_OVERHEAD_BUDGET, "overhead_budget_ppm", c->overhead_budget_ppm);
+	U(PERF_CONFIG_ALERT_MIN_COUNT, "alert_min_count", c->alert_min_count);
 #undef U
 	if (c->set & PERF_CONFIG_LATENCY_EVENT) {
 		if (c->latency_event < 0 || !(c->set & PERF_CONFIG_LATENCY_THRESHOLD)) {

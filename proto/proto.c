@@ -35,6 +35,7 @@ static const struct pa_param_def configure_params[] = {
 	P("alert_event_mask", PA_PT_UINT, (1u << PERF_EVENT_MAX) - 1),
 	P("alert_fire_windows", PA_PT_UINT, 3600),
 	P("alert_resolve_windows", PA_PT_UINT, 3600),
+	P("alert_min_count", PA_PT_UINT, 1000000000),
 	P("overhead_budget_ppm", PA_PT_UINT, 1000000),
 };
 static const struct pa_param_def stats_params[] = {

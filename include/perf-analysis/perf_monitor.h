@@ -95,6 +95,7 @@ struct perf_monitor_config {
 	uint32_t alert_fire_windows;       /* windows in a row over a threshold to fire (default 1) */
 	uint32_t alert_resolve_windows;    /* windows in a row back to resolve (default 3) */
 	uint32_t overhead_budget_ppm;      /* own CPU share allowed, ppm of all CPUs (default 50000 = 5 %) */
+	uint32_t alert_min_count;          /* fewer operations in a window: latency/error rate not judged (20) */
 };
 #define PERF_CONFIG_SAMPLE_RATE (1u << 0)
 #define PERF_CONFIG_BUFFER_SIZE (1u << 1)
@@ -114,6 +115,7 @@ struct perf_monitor_config {
 #define PERF_CONFIG_ALERT_FIRE_WINDOWS (1u << 15)
 #define PERF_CONFIG_ALERT_RESOLVE_WINDOWS (1u << 16)
 #define PERF_CONFIG_OVERHEAD_BUDGET (1u << 17)
+#define PERF_CONFIG_ALERT_MIN_COUNT (1u << 18)
 
 kern_return_t perf_monitor_configure_ex(perf_host_t *host, const struct perf_monitor_config *cfg);
 
