@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -59,6 +60,7 @@ static void usage(FILE *f)
 	      "                              (default " PA_DEFAULT_GROUP "; '' = root only)\n"
 	      "      --client-timeout-ms MS  disconnect clients stalled this long (default 5000)\n"
 	      "      --max-clients N         connections served at once (default 1024)\n"
+	      "      --max-clients-per-user N  connections per non-root user (default 64; 0 = no limit)\n"
 	      "      --bpf-stats             measure the eBPF programs' own run time (kernel.bpf_stats_enabled;\n"
 	      "                              also on whenever an overhead budget is configured)\n"
 	      "      --alert-command PATH    run PATH (no shell, no arguments) for every alert that fires or\n"
@@ -162,7 +164,7 @@ static void resolve_group(const char *name, const char *what, bool *ret_valid, g
 }
 
 enum { OPT_WINDOWS = 0x100, OPT_OBSERVE_GROUP, OPT_CONFIGURE_GROUP, OPT_CLIENT_TIMEOUT, OPT_MAX_CLIENTS, OPT_BPF_STATS,
-       OPT_ALERT_COMMAND };
+       OPT_MAX_PER_USER, OPT_ALERT_COMMAND };
 
 int main(int argc, char **argv)
 {
@@ -176,6 +178,7 @@ int main(int argc, char **argv)
 		{ "client-timeout-ms", required_argument, NULL, OPT_CLIENT_TIMEOUT },
 		{ "max-clients", required_argument, NULL, OPT_MAX_CLIENTS },
 		{ "bpf-stats", no_argument, NULL, OPT_BPF_STATS },
+		{ "max-clients-per-user", required_argument, NULL, OPT_MAX_PER_USER },
 		{ "alert-command", required_argument, NULL, OPT_ALERT_COMMAND },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -185,7 +188,8 @@ int main(int argc, char **argv)
 	bool bpf_stats = false;
 	const char *alert_command = NULL;
 	const char *observe_group = PA_DEFAULT_GROUP, *configure_group = PA_DEFAULT_GROUP;
-	uint32_t window_ms = 1000, windows = 300, timeout_ms = 5000, max_clients = 1024;
+	uint32_t window_ms = 1000, windows = 300, timeout_ms = 5000, max_clients = 1024, per_user = 64;
+	struct rlimit rl;
 	struct pa_rpc *rpc = NULL;
 	int sfd = -1, tfd = -1, c, rc = 1, r;
 	struct pollfd *fds = NULL;
@@ -208,6 +212,9 @@ int main(int argc, char **argv)
 			break;
 		case OPT_MAX_CLIENTS: if (parse_u32("--max-clients", optarg, 1, 65536, &max_clients) < 0) return 2; break;
 		case OPT_BPF_STATS: bpf_stats = true; break;
+		case OPT_MAX_PER_USER:
+			if (parse_u32("--max-clients-per-user", optarg, 0, 65536, &per_user) < 0) return 2;
+			break;
 		case OPT_ALERT_COMMAND:
 			if (optarg[0] != '/' || access(optarg, X_OK) < 0) {
 				fprintf(stderr, "perf-analysisd: --alert-command '%s' must be the absolute path of an "
@@ -233,6 +240,12 @@ int main(int argc, char **argv)
 	d.n_windows = windows;
 	d.client_timeout_ms = timeout_ms;
 	d.max_clients = max_clients;
+	d.max_clients_per_user = per_user;
+	/* Room for every client plus the daemon's own descriptors (BPF maps, links, database). */
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < (rlim_t)max_clients + 256) {
+		rl.rlim_cur = rl.rlim_max < (rlim_t)max_clients + 256 ? rl.rlim_max : (rlim_t)max_clients + 256;
+		(void)setrlimit(RLIMIT_NOFILE, &rl);
+	}
 	d.observe_group = observe_group;
 	d.configure_group = configure_group;
 	resolve_group(observe_group, "observe", &d.observe_gid_valid, &d.observe_gid);
