@@ -36,18 +36,18 @@ void cli_print_alert(FILE *f, json_t *a)
 			 json_string_value(json_object_get(a, "direction")) ?: "");
 	else
 		snprintf(what, sizeof(what), "%s", metric ? metric : "?");
-	fprintf(f, "%-5llu %s %-8s %-16s %-17s %12.2f %-5s %10.2f %-5s %s\n", (unsigned long long)u64(a, "id"), tbuf,
+	fprintf(f, "%-5llu %s %-8s %-16s %-17s %12.2f %-5s %10.2f %-5s%s%s\n", (unsigned long long)u64(a, "id"), tbuf,
 		json_string_value(json_object_get(a, "state")) ?: "?",
 		json_string_value(json_object_get(a, "name")) ?: "?", what,
 		json_number_value(json_object_get(a, "value")), unit ? unit : "",
 		json_number_value(json_object_get(a, "threshold")), unit ? unit : "",
-		comp && strcmp(comp, "complete") ? comp : "");
+		comp && strcmp(comp, "complete") ? " " : "", comp && strcmp(comp, "complete") ? comp : "");
 }
 
 static void header(FILE *f)
 {
-	fprintf(f, "%-5s %-19s %-8s %-16s %-17s %18s %16s %s\n", "ID", "TIME", "STATE", "EVENT", "METRIC", "VALUE",
-		"THRESHOLD", "INPUT");
+	fprintf(f, "%-5s %-19s %-8s %-16s %-17s %12s %-5s %10s %-5s %s\n", "ID", "TIME", "STATE", "EVENT", "METRIC",
+		"VALUE", "", "THRESHOLD", "", "INPUT");
 }
 
 static volatile sig_atomic_t stop;

@@ -91,6 +91,9 @@ static int run(struct cli *cli, int argc, char **argv)
 				printf("                  over budget: sample rate lowered to %llu/s per CPU (configured %llu/s); "
 				       "statistics stay exact\n", u64(bg, "sample_rate_effective"),
 				       u64(bg, "sample_rate_configured"));
+			if (json_is_true(json_object_get(bg, "at_lowest_rate")))
+				printf("                  still over budget at the lowest rate: the rest is the exact statistics;\n"
+				       "                  capture fewer events (configure -e) or filter (--pid, --comm)\n");
 		}
 		if (json_array_size(act))
 			printf("  alerts:         %zu active (perf-analysis alerts --active)\n", json_array_size(act));

@@ -49,6 +49,7 @@ struct pa_alerts {
 	bool bpf_measured;
 	uint32_t rate;            /* sample rate the budget allows; 0 = not throttled */
 	uint32_t throttles, restores;
+	bool at_floor_warned;     /* said that the lowest rate does not meet the budget */
 };
 
 static const char *const metric_names[PA_ALERT_METRIC_MAX] = { "latency", "throughput", "error_rate", "overhead" };
@@ -410,6 +411,12 @@ static void judge_overhead(struct pa_daemon *d, uint64_t now)
 				       "sample rate lowered from %u/s to %u/s per CPU (statistics stay exact)",
 				       al->pct, budget, al->bpf_pct, al->daemon_pct, cur, next);
 			}
+		} else if (!al->at_floor_warned) {
+			al->at_floor_warned = true;
+			pa_log("overhead %.2f %% of CPU is still over the budget of %.2f %% at the lowest sample rate "
+			       "(%u/s): the rest is the exact statistics of every captured event; capture fewer events "
+			       "(perf-analysis configure -e) or filter (--pid/--comm) to go lower", al->pct, budget,
+			       THROTTLE_FLOOR);
 		}
 		if (!al->overhead.active && al->rate) {
 			a.state = PA_ALERT_FIRING;
@@ -439,6 +446,8 @@ static void judge_overhead(struct pa_daemon *d, uint64_t now)
 			al->overhead.under = 0;
 		}
 	}
+	if (!al->rate)
+		al->at_floor_warned = false;
 	if (al->overhead.active && !al->rate) {
 		a.state = PA_ALERT_RESOLVED;
 		a.fired_id = al->overhead.fired.id;
@@ -500,11 +509,12 @@ json_t *pa_alerts_overhead_json(struct pa_daemon *d)
 
 	if (!al)
 		return json_object();
-	return json_pack("{sf sf sf sb sf sb sI sI sI sI sI sI sI}",
+	return json_pack("{sf sf sf sb sf sb sb sI sI sI sI sI sI sI}",
 			 "pct", al->pct, "daemon_pct", al->daemon_pct, "bpf_pct", al->bpf_pct,
 			 "bpf_measured", al->bpf_measured,
 			 "budget_pct", d->cfg.overhead_budget_ppm / 10000.0,
 			 "throttled", al->rate != 0,
+			 "at_lowest_rate", al->rate == THROTTLE_FLOOR && al->pct > d->cfg.overhead_budget_ppm / 10000.0,
 			 "sample_rate_configured", (json_int_t)d->cfg.cc.sample_rate,
 			 "sample_rate_effective", (json_int_t)(al->rate ? al->rate : d->cfg.cc.sample_rate),
 			 "throttles", (json_int_t)al->throttles, "restores", (json_int_t)al->restores,
