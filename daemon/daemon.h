@@ -107,6 +107,7 @@ struct pa_daemon {
 	unsigned int n_clients;
 
 	struct pa_alerts *alerts;  /* daemon/alerts.c */
+	struct pa_apps *apps;     /* instrumented programs (apps.h) */
 };
 
 uint64_t pa_now_ns(void);
