@@ -51,7 +51,8 @@ else
 fi
 
 t_begin "the active syscall latency alert is on screen while the load runs"
-if grep -q "^active alerts: 1$" <<<"$s" && grep -qE "^[0-9]+ +[0-9-]+ [0-9:]+ firing +syscall +latency p99 " <<<"$s"; then
+# (On a busy machine an overhead alert of the default 5 % budget may be active too.)
+if grep -qE "^active alerts: [1-9]" <<<"$s" && grep -qE "^[0-9]+ +[0-9-]+ [0-9:]+ firing +syscall +latency p99 " <<<"$s"; then
 	t_ok
 else
 	t_fail "$s"
@@ -65,7 +66,7 @@ t_begin "the alert leaves the screen once the load stopped and it resolved"
 wait "$LOAD_PID"; LOAD_PID=
 sleep 3.2
 s=$(screen)
-if grep -q "^active alerts: 0$" <<<"$s" && ! grep -q "firing" <<<"$s" &&
+if grep -qE "^active alerts: [0-9]+$" <<<"$s" && ! grep -qE "firing +syscall" <<<"$s" &&
 	[ "$(grep -c "perf-analysis monitor: every 1 s" <<<"$s")" = 1 ]; then
 	t_ok
 else
