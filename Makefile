@@ -503,6 +503,23 @@ $(BUILD)/tests/unit/test-verdict: $(BUILD)/tests/unit/test-verdict.o $(BUILD)/da
 	$(Q)$(CC) $(CFLAGS) $^ -o $@ -lcmocka $(LDLIBS_USER)
 
 # ---------------------------------------------------------------------------
+# Alerts, the live view and the overhead budget (issue 6, branch alerts):
+# daemon/alerts.c and cli/verb-alerts.c are taken by the daemon's and CLI's
+# wildcards; tests/blackbox/test-alerts.sh by PA_BLACKBOX's. Its workload:
+ALERT_LOAD := $(BUILD)/tests/workloads/alert-load
+$(ALERT_LOAD): $(BUILD)/tests/workloads/alert-load.o
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS_USER)
+# The alert calls of the C API, built as a user's program would be (-lperfanalysis).
+ALERTS_API := $(BUILD)/tests/blackbox/alerts-api
+$(ALERTS_API): tests/blackbox/alerts-api.c $(LIBPA_SO)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) -std=gnu11 -Wall -Wextra -O2 -Iinclude $< -o $@ -L$(BUILD) -lperfanalysis -Wl,-rpath,'$$ORIGIN/../..'
+all: $(ALERT_LOAD) $(ALERTS_API)
+tests/blackbox/test-alerts.sh tests/blackbox/test-monitor.sh: $(ALERT_LOAD) $(ALERTS_API)
+
+# ---------------------------------------------------------------------------
 # `all` first: shell tests are sources, and with .SECONDARY the programs they
 # drive would otherwise count as intermediate files make may skip.
 check: all $(TEST_BINS) check-freestanding

@@ -44,6 +44,17 @@ extern const struct verb verb_enable, verb_disable, verb_configure, verb_stats, 
 extern const struct verb verb_export;
 /* issue 5 */
 extern const struct verb verb_detect, verb_record, verb_compare, verb_trend;
+extern const struct verb verb_alerts;
+
+/* One alert record (an element of the alerts reply) as a table row (verb-alerts.c). */
+void cli_print_alert(FILE *f, json_t *alert);
+
+/*
+ * Hook for the live view: when linked in (a `top` verb defines it), monitor
+ * calls it every interval after the alerts, to print up to `rows` of the
+ * heaviest tasks; `tty` says whether the screen is redrawn (else one line).
+ */
+void cli_monitor_top(struct cli *cli, FILE *f, bool tty, unsigned int rows) __attribute__((weak));
 
 /* Call `method` (params stolen, may be NULL); on failure print why and return the exit code (> 0). */
 int cli_call(struct cli *cli, const char *method, json_t *params, json_t **ret_result);

@@ -19,6 +19,7 @@ static const struct verb *const verbs[] = {
 	&verb_monitor, &verb_test, &verb_reset, &verb_status, &verb_events, &verb_audit,
 	&verb_export,
 	&verb_detect, &verb_record, &verb_compare, &verb_trend, /* issue 5 */
+	&verb_alerts,
 };
 #define N_VERBS (sizeof(verbs) / sizeof(verbs[0]))
 

@@ -33,7 +33,23 @@ static int parse_events(const char *s, uint64_t *ret)
 	return 0;
 }
 
-enum { O_PID = 0x100, O_CHILDREN, O_TID, O_COMM, O_LAT, O_THR, O_ERR, O_REG, O_MASK };
+enum { O_PID = 0x100, O_CHILDREN, O_TID, O_COMM, O_LAT, O_THR, O_ERR, O_REG, O_MASK, O_LAT_EVENT, O_LAT_Q,
+       O_THR_BELOW, O_THR_ABOVE, O_ALERT_EVENTS, O_FIRE, O_RESOLVE, O_BUDGET, O_MIN_COUNT };
+
+/* "99", "99.9", "50": a percentile as parts per million (0 < q <= 100). */
+static int parse_pct_ppm(const char *opt, const char *s, bool allow_zero, uint64_t *ret)
+{
+	char *end;
+	double v = strtod(s, &end);
+
+	if (!*s || *end || v != v || v < 0 || v > 100 || (!allow_zero && v == 0)) {
+		fprintf(stderr, "perf-analysis configure: %s '%s' is not a percentage in %s-100\n", opt, s,
+			allow_zero ? "0" : "(0");
+		return -1;
+	}
+	*ret = (uint64_t)(v * 10000.0 + 0.5);
+	return 0;
+}
 
 static int run(struct cli *cli, int argc, char **argv)
 {
@@ -50,6 +66,15 @@ static int run(struct cli *cli, int argc, char **argv)
 		{ "throughput-threshold", required_argument, NULL, O_THR },
 		{ "error-rate-threshold", required_argument, NULL, O_ERR },
 		{ "regression-threshold", required_argument, NULL, O_REG },
+		{ "latency-event", required_argument, NULL, O_LAT_EVENT },
+		{ "latency-quantile", required_argument, NULL, O_LAT_Q },
+		{ "throughput-below", no_argument, NULL, O_THR_BELOW },
+		{ "throughput-above", no_argument, NULL, O_THR_ABOVE },
+		{ "alert-events", required_argument, NULL, O_ALERT_EVENTS },
+		{ "alert-fire-windows", required_argument, NULL, O_FIRE },
+		{ "alert-resolve-windows", required_argument, NULL, O_RESOLVE },
+		{ "overhead-budget", required_argument, NULL, O_BUDGET },
+		{ "alert-min-count", required_argument, NULL, O_MIN_COUNT },
 		CLI_COMMON_LONGOPTS,
 		{ 0 },
 	};
@@ -102,6 +127,34 @@ static int run(struct cli *cli, int argc, char **argv)
 		case O_THR: key = "throughput_threshold"; break;
 		case O_ERR: key = "error_rate_threshold_pct"; max = 100; break;
 		case O_REG: key = "regression_threshold_pct"; max = 10000; break;
+		case O_LAT_EVENT: {
+			unsigned int id;
+
+			if (cli_parse_event(v->name, optarg, &id) < 0 || id >= PERF_EVENT_MAX)
+				goto usage;
+			json_object_set_new(p, "latency_event", json_integer(id));
+			continue;
+		}
+		case O_LAT_Q:
+			if (parse_pct_ppm("--latency-quantile", optarg, false, &u) < 0)
+				goto usage;
+			json_object_set_new(p, "latency_quantile_ppm", json_integer((json_int_t)u));
+			continue;
+		case O_THR_BELOW: json_object_set_new(p, "throughput_below", json_true()); continue;
+		case O_THR_ABOVE: json_object_set_new(p, "throughput_below", json_false()); continue;
+		case O_ALERT_EVENTS:
+			if (parse_events(optarg, &u) < 0)
+				goto usage;
+			json_object_set_new(p, "alert_event_mask", json_integer((json_int_t)u));
+			continue;
+		case O_FIRE: key = "alert_fire_windows"; min = 1; max = 3600; break;
+		case O_RESOLVE: key = "alert_resolve_windows"; min = 1; max = 3600; break;
+		case O_MIN_COUNT: key = "alert_min_count"; max = 1000000000; break;
+		case O_BUDGET:
+			if (parse_pct_ppm("--overhead-budget", optarg, true, &u) < 0)
+				goto usage;
+			json_object_set_new(p, "overhead_budget_ppm", json_integer((json_int_t)u));
+			continue;
 		case 'J': cli->json = true; continue;
 		case 'h': json_decref(p); return cli_verb_help(v);
 		default: json_decref(p); return cli_bad_option(v, argc, argv);
@@ -113,6 +166,11 @@ static int run(struct cli *cli, int argc, char **argv)
 	r = cli_check_args(v, argc - optind);
 	if (r)
 		goto out;
+	if (json_object_get(p, "latency_event") && !json_object_get(p, "latency_threshold_us")) {
+		r = cli_usage_error(v, "--latency-event needs --latency-threshold (that event's threshold; 0 = the "
+				    "all-events one)");
+		goto out;
+	}
 	if (json_object_size(p) == 0) {
 		/* No change asked: show the configuration. */
 		json_decref(p);
@@ -149,6 +207,24 @@ static int run(struct cli *cli, int argc, char **argv)
 		       json_integer_value(json_object_get(cfg, "throughput_threshold")),
 		       json_integer_value(json_object_get(cfg, "error_rate_threshold_pct")),
 		       json_integer_value(json_object_get(cfg, "regression_threshold_pct")));
+		{
+			json_t *ev = json_object_get(cfg, "event_latency_threshold_us"), *val;
+			const char *name;
+
+			printf("alerts: latency on p%g, throughput alert when %s, fire after %lld window(s), resolve "
+			       "after %lld, at least %lld operations, events 0x%03llx",
+			       (double)json_integer_value(json_object_get(cfg, "latency_quantile_ppm")) / 10000.0,
+			       json_is_true(json_object_get(cfg, "throughput_below")) ? "below" : "above",
+			       json_integer_value(json_object_get(cfg, "alert_fire_windows")),
+			       json_integer_value(json_object_get(cfg, "alert_resolve_windows")),
+			       json_integer_value(json_object_get(cfg, "alert_min_count")),
+			       (long long)json_integer_value(json_object_get(cfg, "alert_event_mask")));
+			json_object_foreach(ev, name, val)
+				printf(", %s latency %lld us", name, json_integer_value(val));
+			printf("\noverhead budget: %g %% of CPU%s\n",
+			       (double)json_integer_value(json_object_get(cfg, "overhead_budget_ppm")) / 10000.0,
+			       json_integer_value(json_object_get(cfg, "overhead_budget_ppm")) ? "" : " (off)");
+		}
 	}
 	r = EXIT_OK;
 	goto out;
@@ -171,13 +247,27 @@ const struct verb verb_configure = {
 		 "      --pid PID [--children]   only this process (and its descendants); 0 = all\n"
 		 "      --tid TID                only this thread; 0 = all\n"
 		 "      --comm NAME              only tasks with this command name; '' = all\n"
-		 "      --latency-threshold US   alert above this p99 latency (seed default 1000)\n"
-		 "      --throughput-threshold N alert threshold in ops/s (seed default 1000)\n"
-		 "      --error-rate-threshold P alert above P %% failed operations (seed default 5)\n"
+		 "      --latency-threshold US   alert above this p99 latency (seed default 1000; 0 = off)\n"
+		 "      --latency-event EVENT    with --latency-threshold: that event's own threshold\n"
+		 "                               (0 = use the all-events one again)\n"
+		 "      --latency-quantile Q     the quantile judged, in percent (default 99, e.g. 99.9)\n"
+		 "      --throughput-threshold N alert threshold in ops/s (seed default 1000; 0 = off)\n"
+		 "      --throughput-above       alert when throughput rises above it (default)\n"
+		 "      --throughput-below       alert when throughput falls below it\n"
+		 "      --error-rate-threshold P alert above P %% failed operations (seed default 5; 0 = off)\n"
+		 "      --alert-events EVENT,... events judged for alerts ('all', the default)\n"
+		 "      --alert-fire-windows N   windows in a row over a threshold before an alert fires (1)\n"
+		 "      --alert-resolve-windows N  windows in a row back before it resolves (default 3)\n"
+		 "      --alert-min-count N      judge latency and error rate only in windows with at\n"
+		 "                               least N operations (default 20)\n"
+		 "      --overhead-budget PCT    own CPU share (eBPF + daemon, %% of all CPUs) above which the\n"
+		 "                               sample rate is lowered (seed's promise: 5; 0 = no budget)\n"
 		 "      --regression-threshold P default T for check-regression (seed default 20)\n"
 		 "Statistics stay exact at any sample rate: sampling only thins the sample stream.\n"
 		 "Needs the configure right.\n\n"
 		 "EXAMPLES:\n  perf-analysis configure -r 2000 -b 8192\n"
 		 "  perf-analysis configure -e syscall,vm_alloc,vm_free --pid 1234 --children\n"
+		 "  perf-analysis configure --latency-event syscall --latency-threshold 2000\n"
+		 "  perf-analysis configure --latency-quantile 99.9 --throughput-below --throughput-threshold 100\n"
 		 "  perf-analysis configure            # show the configuration\n",
 };

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * verb-monitor.c - perf-analysis monitor -i SECONDS: live rates, p50/p99,
- * errors and drops. On a terminal the table is redrawn in place; when piped,
+ * errors and drops, the daemon's own overhead against its budget, and the
+ * active alerts. On a terminal the screen is redrawn in place; when piped,
  * one line per interval (or one JSON object per line with --json).
  */
 #include <getopt.h>
@@ -51,6 +52,40 @@ static void take(json_t *events, struct prev *p)
 	p->t = now_s();
 }
 
+/*
+ * Overhead and active alerts from `status` (st): printed under the table on a
+ * terminal, appended to the line when piped, added to the JSON object.
+ */
+static void print_status_part(struct cli *cli, bool tty, json_t *st, json_t *out)
+{
+	json_t *bg = json_object_get(json_object_get(st, "overhead"), "budget");
+	json_t *act = json_object_get(st, "active_alerts"), *a;
+	double budget = json_number_value(json_object_get(bg, "budget_pct"));
+	bool throttled = json_is_true(json_object_get(bg, "throttled"));
+	size_t i;
+
+	if (cli->json) {
+		json_object_set(out, "overhead", bg ? bg : json_null());
+		json_object_set(out, "active_alerts", act ? act : json_null());
+		return;
+	}
+	if (!tty) {
+		printf(" | overhead %.2f%%%s | alerts %zu", json_number_value(json_object_get(bg, "pct")),
+		       throttled ? " (sample rate lowered)" : "", json_array_size(act));
+		return;
+	}
+	printf("\noverhead: %.3f %% of all CPUs (eBPF %.3f %%%s, daemon %.3f %%), budget %s%g %%%s; sample rate %llu/s",
+	       json_number_value(json_object_get(bg, "pct")), json_number_value(json_object_get(bg, "bpf_pct")),
+	       json_is_true(json_object_get(bg, "bpf_measured")) ? "" : " not measured",
+	       json_number_value(json_object_get(bg, "daemon_pct")), budget > 0 ? "" : "off (",
+	       budget, budget > 0 ? "" : ")", (unsigned long long)u64(bg, "sample_rate_effective"));
+	if (throttled)
+		printf(" -- LOWERED from %llu/s: over budget", (unsigned long long)u64(bg, "sample_rate_configured"));
+	printf("\n\nactive alerts: %zu\n", json_array_size(act));
+	json_array_foreach(act, i, a)
+		cli_print_alert(stdout, a);
+}
+
 static int run(struct cli *cli, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -98,7 +133,7 @@ static int run(struct cli *cli, int argc, char **argv)
 	json_decref(res);
 
 	for (uint64_t n = 0; count == 0 || n < count; n++) {
-		json_t *win = NULL, *e, *out = NULL;
+		json_t *win = NULL, *st = NULL, *e, *out = NULL;
 		char tbuf[16], b1[32], b2[32];
 		time_t wall;
 		double dt;
@@ -114,6 +149,11 @@ static int run(struct cli *cli, int argc, char **argv)
 		r = cli_call(cli, "stats", json_pack("{sI}", "last_ms", (json_int_t)(interval * 1000 + window_ms)), &win);
 		if (r)
 			return r;
+		r = cli_call(cli, "status", NULL, &st);
+		if (r) {
+			json_decref(win);
+			return r;
+		}
 		dt = after.t - before.t;
 		wall = time(NULL);
 		strftime(tbuf, sizeof(tbuf), "%H:%M:%S", localtime(&wall));
@@ -158,12 +198,17 @@ static int run(struct cli *cli, int argc, char **argv)
 					printf(" dropped %llu", (unsigned long long)dd);
 			}
 		}
+		print_status_part(cli, tty, st, out);
+		/* The heaviest tasks, when a `top` implementation provides them (weak hook, cli.h). */
+		if (cli_monitor_top && !cli->json)
+			cli_monitor_top(cli, stdout, tty, 5);
 		if (cli->json)
 			cli_print_json(out);
 		else if (!tty)
 			printf("\n");
 		fflush(stdout);
 		json_decref(out);
+		json_decref(st);
 		json_decref(win);
 		before = after;
 	}
@@ -172,11 +217,13 @@ static int run(struct cli *cli, int argc, char **argv)
 
 const struct verb verb_monitor = {
 	.name = "monitor", .min_args = 0, .max_args = 0, .run = run,
-	.summary = "watch rates, p50/p99, errors and drops live",
+	.summary = "watch rates, p50/p99, errors, drops, overhead and active alerts live",
 	.usage = "USAGE: perf-analysis monitor [-i SECONDS] [-n COUNT] [--json]\n\n"
 		 "  -i, --interval SECONDS  update every SECONDS (1-3600, default 1)\n"
 		 "  -n, --count COUNT       stop after COUNT updates (default: until interrupted)\n"
-		 "On a terminal the table is redrawn in place; piped, one line per interval;\n"
-		 "with --json one JSON object per interval and line.\n\n"
+		 "On a terminal the screen is redrawn in place: the events table, the daemon's own\n"
+		 "overhead against its budget (and the sample rate, when the budget lowered it), and\n"
+		 "the active alerts. Piped, one line per interval; with --json one JSON object per\n"
+		 "interval and line (with \"overhead\" and \"active_alerts\").\n\n"
 		 "EXAMPLES:\n  perf-analysis monitor -i 5\n  perf-analysis monitor -i 1 -n 10 | tee log\n",
 };

@@ -74,6 +74,34 @@ static int run(struct cli *cli, int argc, char **argv)
 			printf("  kernel side:    %llu program runs, %llu missed (run time not measured: start the "
 			       "daemon with --bpf-stats)\n", u64(b, "run_cnt"), u64(b, "misses"));
 	}
+	{
+		json_t *bg = json_object_get(ov, "budget"), *act = json_object_get(res, "active_alerts"), *a;
+		double budget = json_number_value(json_object_get(bg, "budget_pct"));
+
+		if (bg) {
+			printf("  overhead:       %.3f %% of all CPUs in the last window (eBPF %.3f %%%s, daemon %.3f %%); ",
+			       json_number_value(json_object_get(bg, "pct")), json_number_value(json_object_get(bg, "bpf_pct")),
+			       json_is_true(json_object_get(bg, "bpf_measured")) ? "" : " not measured",
+			       json_number_value(json_object_get(bg, "daemon_pct")));
+			if (budget > 0)
+				printf("budget %g %%\n", budget);
+			else
+				printf("no budget\n");
+			if (json_is_true(json_object_get(bg, "throttled")))
+				printf("                  over budget: sample rate lowered to %llu/s per CPU (configured %llu/s); "
+				       "statistics stay exact\n", u64(bg, "sample_rate_effective"),
+				       u64(bg, "sample_rate_configured"));
+			if (json_is_true(json_object_get(bg, "at_lowest_rate")))
+				printf("                  still over budget at the lowest rate: the rest is the exact statistics;\n"
+				       "                  capture fewer events (configure -e) or filter (--pid, --comm)\n");
+		}
+		if (json_array_size(act))
+			printf("  alerts:         %zu active (perf-analysis alerts --active)\n", json_array_size(act));
+		else if (act)
+			printf("  alerts:         none active\n");
+		json_array_foreach(act, i, a)
+			printf("                  %s\n", json_string_value(json_object_get(a, "message")));
+	}
 	printf("  state:          %s\n", json_string_value(json_object_get(res, "state_dir")));
 	json_array_foreach(json_object_get(res, "events"), i, ev)
 		if (!json_is_true(json_object_get(ev, "available")))

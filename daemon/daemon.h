@@ -35,6 +35,16 @@ struct pa_config {
 	uint32_t throughput_threshold;     /* ops/s, seed default 1000 */
 	uint32_t error_rate_threshold_pct; /* seed default 5 */
 	uint32_t regression_threshold_pct; /* seed default 20 */
+	/* Alerts and overhead budget (daemon/alerts.h). */
+	uint32_t latency_quantile_ppm;     /* quantile the latency threshold judges; default 990000 = p99 */
+	uint32_t throughput_below;         /* 1: alert when throughput falls below; 0 (default): above */
+	uint32_t event_latency_us[PERF_EVENT_MAX]; /* per-event latency threshold; 0 = latency_threshold_us */
+	uint32_t alert_event_mask;         /* events judged; default all */
+	uint32_t alert_fire_windows;       /* consecutive windows over to fire; default 1 */
+	uint32_t alert_resolve_windows;    /* consecutive windows back to resolve; default 3 */
+	uint32_t alert_min_count;          /* fewer operations in a window: latency and error rate not judged
+					    * (one failure in 10 calls is not a 10 % error rate); default 20 */
+	uint32_t overhead_budget_ppm;      /* own CPU share allowed, ppm of machine CPU; default 50000 = 5 %; 0 = off */
 };
 
 void pa_config_defaults(struct pa_config *c);
@@ -99,6 +109,7 @@ struct pa_daemon {
 	unsigned int max_clients_per_user; /* for non-root users; 0 = no limit */
 	unsigned int n_clients;
 
+	struct pa_alerts *alerts;  /* daemon/alerts.c */
 	struct pa_apps *apps;     /* instrumented programs (apps.h) */
 };
 
@@ -195,6 +206,14 @@ int pa_store_history_add(struct pa_store *s, const struct pa_history_row *rows, 
 /* The newest max_rows rows of `event` since from_unix_ms, oldest first: count and *ret (malloc'd), or -errno. */
 int pa_store_history_get(struct pa_store *s, unsigned int event, uint64_t from_unix_ms, unsigned int max_rows,
 			 struct pa_history_row **ret);
+struct pa_alert;
+/* Append an alert transition to the alert log; sets a->id. 0 or -EIO. */
+int pa_store_alert_add(struct pa_store *s, struct pa_alert *a);
+/*
+ * Alert log records with id > since_id, oldest first, at most `limit`: the
+ * newest ones, or with from_oldest the oldest ones (for paging). NULL on failure.
+ */
+json_t *pa_store_alert_list(struct pa_store *s, uint64_t since_id, unsigned int limit, bool from_oldest);
 int pa_store_begin(struct pa_store *s);
 int pa_store_commit(struct pa_store *s);
 void pa_store_rollback(struct pa_store *s);

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "alerts.h"
 #include "apps.h"
 #include "daemon.h"
 #include "events.h"
@@ -38,11 +39,40 @@ void pa_config_defaults(struct pa_config *c)
 	c->throughput_threshold = 1000;
 	c->error_rate_threshold_pct = 5;
 	c->regression_threshold_pct = 20;
+	c->latency_quantile_ppm = 990000;
+	c->alert_event_mask = (1u << PERF_EVENT_MAX) - 1;
+	c->alert_fire_windows = 1;
+	c->alert_resolve_windows = 3;
+	c->alert_min_count = 20;
+	c->overhead_budget_ppm = 50000; /* the seed's promise: under 5 % */
+}
+
+/* The alert settings of `c`, added to `o` (the configuration object). */
+static json_t *alert_config_json(json_t *o, const struct pa_config *c)
+{
+	json_t *ev = json_object();
+
+	if (!o || !ev) {
+		json_decref(ev);
+		return o;
+	}
+	for (unsigned int e = 0; e < PERF_EVENT_MAX; e++)
+		if (c->event_latency_us[e])
+			json_object_set_new(ev, pa_event_info(e)->name, json_integer(c->event_latency_us[e]));
+	json_object_set_new(o, "latency_quantile_ppm", json_integer(c->latency_quantile_ppm));
+	json_object_set_new(o, "throughput_below", json_boolean(c->throughput_below));
+	json_object_set_new(o, "event_latency_threshold_us", ev);
+	json_object_set_new(o, "alert_event_mask", json_integer(c->alert_event_mask));
+	json_object_set_new(o, "alert_fire_windows", json_integer(c->alert_fire_windows));
+	json_object_set_new(o, "alert_resolve_windows", json_integer(c->alert_resolve_windows));
+	json_object_set_new(o, "alert_min_count", json_integer(c->alert_min_count));
+	json_object_set_new(o, "overhead_budget_ppm", json_integer(c->overhead_budget_ppm));
+	return o;
 }
 
 json_t *pa_config_to_json(const struct pa_config *c)
 {
-	return json_pack("{sb sI sI sI sI sb sI ss sI sI sI sI}",
+	return alert_config_json(json_pack("{sb sI sI sI sI sb sI ss sI sI sI sI}",
 			 "enabled", c->enabled,
 			 "sample_rate", (json_int_t)c->cc.sample_rate,
 			 "buffer_size", (json_int_t)c->cc.buffer_samples,
@@ -54,7 +84,7 @@ json_t *pa_config_to_json(const struct pa_config *c)
 			 "latency_threshold_us", (json_int_t)c->latency_threshold_us,
 			 "throughput_threshold", (json_int_t)c->throughput_threshold,
 			 "error_rate_threshold_pct", (json_int_t)c->error_rate_threshold_pct,
-			 "regression_threshold_pct", (json_int_t)c->regression_threshold_pct);
+			 "regression_threshold_pct", (json_int_t)c->regression_threshold_pct), c);
 }
 
 static uint32_t round_pow2(uint32_t v)
@@ -149,6 +179,7 @@ void pa_engine_tick(struct pa_daemon *d)
 	}
 	d->window_start_ns = now;
 	pa_history_tick(d); /* issue 5: window history for trend */
+	pa_alerts_tick(d);
 }
 
 void pa_engine_summary(struct pa_daemon *d, unsigned int event, const struct pa_stats *s,
@@ -194,6 +225,7 @@ int pa_engine_reset(struct pa_daemon *d)
 	}
 	pa_apps_reset(d);
 	d->period_start_ns = d->window_start_ns = pa_now_ns();
+	pa_alerts_reset(d);
 	return r;
 }
 
@@ -209,6 +241,7 @@ int pa_engine_apply_config(struct pa_daemon *d)
 		return 0;
 	if (!d->cfg.enabled)
 		cc.event_mask = 0; /* disabled: nothing is captured, statistics stay as they were */
+	pa_alerts_collector_config(d, &cc);
 	return pa_collector_configure(d->collector, &cc);
 }
 

@@ -27,6 +27,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "alerts.h"
 #include "apps.h"
 #include "daemon.h"
 #include "http.h"
@@ -62,7 +63,10 @@ static void usage(FILE *f)
 	      "      --client-timeout-ms MS  disconnect clients stalled this long (default 5000)\n"
 	      "      --max-clients N         connections served at once (default 1024)\n"
 	      "      --max-clients-per-user N  connections per non-root user (default 64; 0 = no limit)\n"
-	      "      --bpf-stats             measure the eBPF programs' own run time (kernel.bpf_stats_enabled)\n"
+	      "      --bpf-stats             measure the eBPF programs' own run time (kernel.bpf_stats_enabled;\n"
+	      "                              also on whenever an overhead budget is configured)\n"
+	      "      --alert-command PATH    run PATH (no shell, no arguments) for every alert that fires or\n"
+	      "                              resolves, with the alert in PA_ALERT_* environment variables\n"
 	      "      --http [ADDR:]PORT      serve the dashboard, /metrics and /api/ (read-only) over HTTP;\n"
 	      "                              ADDR defaults to 127.0.0.1, PORT 0 picks a free port (default: off)\n"
 	      "      --http-allow-remote     allow --http on an address other than loopback (unauthenticated!)\n"
@@ -166,8 +170,9 @@ static void resolve_group(const char *name, const char *what, bool *ret_valid, g
 		pa_log("group '%s' does not exist: only root may %s (create it: groupadd %s)", name, what, name);
 }
 
-enum { OPT_WINDOWS = 0x100, OPT_OBSERVE_GROUP, OPT_CONFIGURE_GROUP, OPT_CLIENT_TIMEOUT, OPT_MAX_CLIENTS, OPT_BPF_STATS, OPT_MAX_PER_USER,
-       OPT_HTTP, OPT_HTTP_ALLOW_REMOTE, OPT_HISTORY_INTERVAL, OPT_HISTORY_RETENTION };
+enum { OPT_WINDOWS = 0x100, OPT_OBSERVE_GROUP, OPT_CONFIGURE_GROUP, OPT_CLIENT_TIMEOUT, OPT_MAX_CLIENTS, OPT_BPF_STATS,
+       OPT_MAX_PER_USER, OPT_HTTP, OPT_HTTP_ALLOW_REMOTE, OPT_HISTORY_INTERVAL, OPT_HISTORY_RETENTION,
+       OPT_ALERT_COMMAND };
 
 int main(int argc, char **argv)
 {
@@ -186,12 +191,14 @@ int main(int argc, char **argv)
 		{ "max-clients-per-user", required_argument, NULL, OPT_MAX_PER_USER },
 		{ "history-interval-ms", required_argument, NULL, OPT_HISTORY_INTERVAL },
 		{ "history-retention", required_argument, NULL, OPT_HISTORY_RETENTION },
+		{ "alert-command", required_argument, NULL, OPT_ALERT_COMMAND },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ 0 },
 	};
 	struct pa_daemon d = { .lock_fd = -1 };
 	bool bpf_stats = false;
+	const char *alert_command = NULL;
 	const char *observe_group = PA_DEFAULT_GROUP, *configure_group = PA_DEFAULT_GROUP;
 	uint32_t window_ms = 1000, windows = 300, timeout_ms = 5000, max_clients = 1024, per_user = 64;
 	struct rlimit rl;
@@ -242,6 +249,14 @@ int main(int argc, char **argv)
 			break;
 		case OPT_HISTORY_RETENTION:
 			if (parse_u32("--history-retention", optarg, 1, 3650u * 86400u, &d.history_retention_s) < 0) return 2;
+			break;
+		case OPT_ALERT_COMMAND:
+			if (optarg[0] != '/' || access(optarg, X_OK) < 0) {
+				fprintf(stderr, "perf-analysisd: --alert-command '%s' must be the absolute path of an "
+					"executable file (it is run without a shell)\n", optarg);
+				return 2;
+			}
+			alert_command = optarg;
 			break;
 		case 'h': usage(stdout); return 0;
 		case 'V': printf("perf-analysisd %s (protocol %d)\n", PA_VERSION, PA_PROTO_VERSION); return 0;
@@ -303,6 +318,8 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	d.cfg.cc.prog_stats = bpf_stats;
+	if (pa_alerts_init(&d, alert_command) < 0)
+		goto out;
 
 	{
 		struct pa_collector_config cc = d.cfg.cc;
@@ -310,6 +327,7 @@ int main(int argc, char **argv)
 
 		if (!d.cfg.enabled)
 			cc.event_mask = 0;
+		pa_alerts_collector_config(&d, &cc);
 		r = pa_collector_open(&cc, &d.collector, &why);
 		if (r < 0) {
 			d.collector = NULL;
@@ -416,6 +434,7 @@ out:
 	if (d.store)
 		pa_history_done(&d);
 	pa_engine_done(&d);
+	pa_alerts_done(&d);
 	pa_store_free(d.store);
 	if (sfd >= 0)
 		close(sfd);

@@ -17,6 +17,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include "alerts.h"
 #include "apps.h"
 #include "daemon.h"
 #include "events.h"
@@ -110,6 +111,10 @@ static int m_status(struct call *c, json_t **ret)
 			 "clients", (json_int_t)d->n_clients,
 			 "baselines", (json_int_t)pa_store_count_baselines(d->store),
 			 "state_dir", d->state_dir, "socket", d->socket_path);
+	if (*ret) {
+		json_object_set_new(json_object_get(*ret, "overhead"), "budget", pa_alerts_overhead_json(d));
+		json_object_set_new(*ret, "active_alerts", pa_alerts_active_json(d));
+	}
 	return *ret ? 0 : fail(c, ENOMEM, "out of memory");
 }
 
@@ -170,7 +175,7 @@ static int m_configure(struct call *c, json_t **ret)
 {
 	struct pa_config next = c->d->cfg;
 	const char *comm;
-	uint64_t v;
+	uint64_t v, ev = UINT64_MAX;
 	bool b;
 	int r;
 
@@ -192,8 +197,37 @@ static int m_configure(struct call *c, json_t **ret)
 		next.cc.filter_tid = (uint32_t)v;
 	if (pa_param_string(c->req, "filter_comm", &comm))
 		snprintf(next.cc.filter_comm, sizeof(next.cc.filter_comm), "%s", comm);
-	if (pa_param_uint(c->req, "latency_threshold_us", &v))
-		next.latency_threshold_us = (uint32_t)v;
+	if (pa_param_uint(c->req, "latency_event", &ev) && ev >= PERF_EVENT_MAX)
+		return fail(c, EINVAL, "configure: latency_event %llu is not a kernel event (0-%d)",
+			    (unsigned long long)ev, PERF_EVENT_MAX - 1);
+	if (pa_param_uint(c->req, "latency_threshold_us", &v)) {
+		if (ev < PERF_EVENT_MAX)
+			next.event_latency_us[ev] = (uint32_t)v;
+		else
+			next.latency_threshold_us = (uint32_t)v;
+	} else if (ev < PERF_EVENT_MAX) {
+		return fail(c, EINVAL, "configure: latency_event needs latency_threshold_us (the event's threshold)");
+	}
+	if (pa_param_uint(c->req, "latency_quantile_ppm", &v))
+		next.latency_quantile_ppm = v ? (uint32_t)v : 990000;
+	if (pa_param_bool(c->req, "throughput_below", &b))
+		next.throughput_below = b;
+	if (pa_param_uint(c->req, "alert_event_mask", &v))
+		next.alert_event_mask = (uint32_t)v;
+	if (pa_param_uint(c->req, "alert_fire_windows", &v)) {
+		if (v < 1)
+			return fail(c, EINVAL, "configure: alert_fire_windows must be at least 1");
+		next.alert_fire_windows = (uint32_t)v;
+	}
+	if (pa_param_uint(c->req, "alert_resolve_windows", &v)) {
+		if (v < 1)
+			return fail(c, EINVAL, "configure: alert_resolve_windows must be at least 1");
+		next.alert_resolve_windows = (uint32_t)v;
+	}
+	if (pa_param_uint(c->req, "alert_min_count", &v))
+		next.alert_min_count = (uint32_t)v;
+	if (pa_param_uint(c->req, "overhead_budget_ppm", &v))
+		next.overhead_budget_ppm = (uint32_t)v;
 	if (pa_param_uint(c->req, "throughput_threshold", &v))
 		next.throughput_threshold = (uint32_t)v;
 	if (pa_param_uint(c->req, "error_rate_threshold_pct", &v))
@@ -379,6 +413,30 @@ static int m_audit(struct call *c, json_t **ret)
 	return 0;
 }
 
+static int m_alerts(struct call *c, json_t **ret)
+{
+	uint64_t since = 0, limit = 100, last = 0;
+	bool from_oldest = false;
+	json_t *a, *e;
+	size_t i;
+
+	(void)pa_param_uint(c->req, "since_id", &since);
+	(void)pa_param_uint(c->req, "limit", &limit);
+	(void)pa_param_bool(c->req, "from_oldest", &from_oldest);
+	a = pa_store_alert_list(c->d->store, since, (unsigned int)limit, from_oldest);
+	if (!a)
+		return fail(c, EIO, "cannot read the alert log from %s/state.db", c->d->state_dir);
+	json_array_foreach(a, i, e) {
+		uint64_t id;
+
+		if (pa_json_u64(json_object_get(e, "id"), &id) && id > last)
+			last = id;
+	}
+	*ret = json_pack("{so so sI}", "alerts", a, "active", pa_alerts_active_json(c->d), "last_id",
+			 (json_int_t)(last ? last : since));
+	return *ret ? 0 : fail(c, ENOMEM, "out of memory");
+}
+
 typedef int (*handler_fn)(struct call *c, json_t **ret);
 
 static const handler_fn handlers[PA_METHOD_MAX] = {
@@ -396,6 +454,7 @@ static const handler_fn handlers[PA_METHOD_MAX] = {
 	[PA_M_BASELINE_SHOW] = m_baseline_show,
 	[PA_M_BASELINE_DELETE] = m_baseline_delete,
 	[PA_M_TREND] = m_trend,
+	[PA_M_ALERTS] = m_alerts,
 };
 
 static bool allowed(struct pa_daemon *d, const struct pa_peer *p, enum pa_right right)

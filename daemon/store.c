@@ -16,9 +16,10 @@
 
 #include <sqlite3.h>
 
+#include "alerts.h"
 #include "daemon.h"
 
-#define SCHEMA_VERSION 2
+#define SCHEMA_VERSION 3
 
 struct pa_store {
 	sqlite3 *db;
@@ -57,6 +58,13 @@ static const char schema_v2[] =
 	"  event INTEGER NOT NULL, start_unix_ms INTEGER NOT NULL, end_unix_ms INTEGER NOT NULL,"
 	"  windows INTEGER, count INTEGER, errors INTEGER, total_ns INTEGER, p50_ns INTEGER, p90_ns INTEGER,"
 	"  p99_ns INTEGER, max_ns INTEGER, completeness INTEGER, PRIMARY KEY (event, start_unix_ms));";
+
+/* v2 -> v3: the alert log (daemon/alerts.c), one row per transition (firing, resolved). */
+static const char schema_v3[] =
+	"CREATE TABLE IF NOT EXISTS alerts ("
+	"  id INTEGER PRIMARY KEY, fired_id INTEGER, time_unix_ns INTEGER, window_start_ns INTEGER,"
+	"  window_end_ns INTEGER, event INTEGER, event_name TEXT, metric INTEGER, state INTEGER, value REAL,"
+	"  threshold REAL, quantile_ppm INTEGER, below INTEGER, completeness INTEGER, message TEXT);";
 
 static int exec(struct pa_store *s, const char *sql)
 {
@@ -113,6 +121,8 @@ static int migrate(struct pa_store *s, char *err, size_t errlen)
 	if (v < 1 && exec(s, schema_v1) < 0)
 		goto fail_rollback;
 	if (v < 2 && exec(s, schema_v2) < 0)
+		goto fail_rollback;
+	if (v < 3 && exec(s, schema_v3) < 0)
 		goto fail_rollback;
 	snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", SCHEMA_VERSION);
 	if (exec(s, sql) < 0 || pa_store_commit(s) < 0)
@@ -176,6 +186,16 @@ static const struct {
 	K("latency_threshold_us", latency_threshold_us), K("throughput_threshold", throughput_threshold),
 	K("error_rate_threshold_pct", error_rate_threshold_pct),
 	K("regression_threshold_pct", regression_threshold_pct),
+	K("latency_quantile_ppm", latency_quantile_ppm), K("throughput_below", throughput_below),
+	K("alert_event_mask", alert_event_mask), K("alert_fire_windows", alert_fire_windows),
+	K("alert_resolve_windows", alert_resolve_windows), K("overhead_budget_ppm", overhead_budget_ppm),
+	K("alert_min_count", alert_min_count),
+	K("event_latency_us.0", event_latency_us[0]), K("event_latency_us.1", event_latency_us[1]),
+	K("event_latency_us.2", event_latency_us[2]), K("event_latency_us.3", event_latency_us[3]),
+	K("event_latency_us.4", event_latency_us[4]), K("event_latency_us.5", event_latency_us[5]),
+	K("event_latency_us.6", event_latency_us[6]), K("event_latency_us.7", event_latency_us[7]),
+	K("event_latency_us.8", event_latency_us[8]), K("event_latency_us.9", event_latency_us[9]),
+	K("event_latency_us.10", event_latency_us[10]), K("event_latency_us.11", event_latency_us[11]),
 #undef K
 };
 
@@ -583,6 +603,36 @@ out:
 	return r;
 }
 
+int pa_store_alert_add(struct pa_store *s, struct pa_alert *a)
+{
+	sqlite3_stmt *st;
+	int r;
+
+	if (sqlite3_prepare_v2(s->db, "INSERT INTO alerts (fired_id, time_unix_ns, window_start_ns, window_end_ns, "
+			       "event, event_name, metric, state, value, threshold, quantile_ppm, below, completeness, "
+			       "message) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", -1, &st, NULL) != SQLITE_OK)
+		return -EIO;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)a->fired_id);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)a->time_unix_ns);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)a->window_start_ns);
+	sqlite3_bind_int64(st, 4, (sqlite3_int64)a->window_end_ns);
+	sqlite3_bind_int64(st, 5, a->event);
+	sqlite3_bind_text(st, 6, a->event_name, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 7, a->metric);
+	sqlite3_bind_int64(st, 8, a->state);
+	sqlite3_bind_double(st, 9, a->value);
+	sqlite3_bind_double(st, 10, a->threshold);
+	sqlite3_bind_int64(st, 11, a->quantile_ppm);
+	sqlite3_bind_int64(st, 12, a->below);
+	sqlite3_bind_int64(st, 13, a->completeness);
+	sqlite3_bind_text(st, 14, a->message, -1, SQLITE_TRANSIENT);
+	r = sqlite3_step(st) == SQLITE_DONE ? 0 : -EIO;
+	if (r == 0)
+		a->id = (uint64_t)sqlite3_last_insert_rowid(s->db);
+	sqlite3_finalize(st);
+	return r;
+}
+
 int pa_store_history_get(struct pa_store *s, unsigned int event, uint64_t from_unix_ms, unsigned int max_rows,
 			 struct pa_history_row **ret)
 {
@@ -624,4 +674,49 @@ int pa_store_history_get(struct pa_store *s, unsigned int event, uint64_t from_u
 	}
 	*ret = rows;
 	return (int)n;
+}
+
+json_t *pa_store_alert_list(struct pa_store *s, uint64_t since_id, unsigned int limit, bool from_oldest)
+{
+	sqlite3_stmt *st;
+	json_t *arr = json_array();
+
+	if (!arr)
+		return NULL;
+	if (sqlite3_prepare_v2(s->db, from_oldest ?
+			       "SELECT id, fired_id, time_unix_ns, window_start_ns, window_end_ns, event, "
+			       "event_name, metric, state, value, threshold, quantile_ppm, below, completeness, message "
+			       "FROM alerts WHERE id > ? ORDER BY id LIMIT ?" :
+			       "SELECT id, fired_id, time_unix_ns, window_start_ns, window_end_ns, event, "
+			       "event_name, metric, state, value, threshold, quantile_ppm, below, completeness, message "
+			       "FROM (SELECT * FROM alerts WHERE id > ? ORDER BY id DESC LIMIT ?) ORDER BY id", -1, &st,
+			       NULL) != SQLITE_OK) {
+		json_decref(arr);
+		return NULL;
+	}
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)since_id);
+	sqlite3_bind_int64(st, 2, limit);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		struct pa_alert a;
+
+		memset(&a, 0, sizeof(a));
+		a.id = (uint64_t)sqlite3_column_int64(st, 0);
+		a.fired_id = (uint64_t)sqlite3_column_int64(st, 1);
+		a.time_unix_ns = (uint64_t)sqlite3_column_int64(st, 2);
+		a.window_start_ns = (uint64_t)sqlite3_column_int64(st, 3);
+		a.window_end_ns = (uint64_t)sqlite3_column_int64(st, 4);
+		a.event = sqlite3_column_int(st, 5);
+		snprintf(a.event_name, sizeof(a.event_name), "%s", (const char *)sqlite3_column_text(st, 6) ?: "");
+		a.metric = (enum pa_alert_metric)sqlite3_column_int(st, 7);
+		a.state = (enum pa_alert_state)sqlite3_column_int(st, 8);
+		a.value = sqlite3_column_double(st, 9);
+		a.threshold = sqlite3_column_double(st, 10);
+		a.quantile_ppm = (uint32_t)sqlite3_column_int64(st, 11);
+		a.below = sqlite3_column_int(st, 12) != 0;
+		a.completeness = sqlite3_column_int(st, 13);
+		snprintf(a.message, sizeof(a.message), "%s", (const char *)sqlite3_column_text(st, 14) ?: "");
+		json_array_append_new(arr, pa_alert_to_json(&a));
+	}
+	sqlite3_finalize(st);
+	return arr;
 }

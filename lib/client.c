@@ -331,7 +331,23 @@ kern_return_t perf_monitor_configure_ex(perf_host_t *h, const struct perf_monito
 	U(PERF_CONFIG_THROUGHPUT_THRESHOLD, "throughput_threshold", c->throughput_threshold);
 	U(PERF_CONFIG_ERROR_RATE_THRESHOLD, "error_rate_threshold_pct", c->error_rate_threshold_pct);
 	U(PERF_CONFIG_REGRESSION_THRESHOLD, "regression_threshold_pct", c->regression_threshold_pct);
+	U(PERF_CONFIG_LATENCY_QUANTILE, "latency_quantile_ppm", c->latency_quantile_ppm);
+	U(PERF_CONFIG_ALERT_EVENT_MASK, "alert_event_mask", c->alert_event_mask);
+	U(PERF_CONFIG_ALERT_FIRE_WINDOWS, "alert_fire_windows", c->alert_fire_windows);
+	U(PERF_CONFIG_ALERT_RESOLVE_WINDOWS, "alert_resolve_windows", c->alert_resolve_windows);
+	U(PERF_CONFIG_OVERHEAD_BUDGET, "overhead_budget_ppm", c->overhead_budget_ppm);
+	U(PERF_CONFIG_ALERT_MIN_COUNT, "alert_min_count", c->alert_min_count);
 #undef U
+	if (c->set & PERF_CONFIG_LATENCY_EVENT) {
+		if (c->latency_event < 0 || !(c->set & PERF_CONFIG_LATENCY_THRESHOLD)) {
+			json_decref(p);
+			return set_error(h, EINVAL, "PERF_CONFIG_LATENCY_EVENT needs an event id >= 0 and "
+					 "PERF_CONFIG_LATENCY_THRESHOLD");
+		}
+		json_object_set_new(p, "latency_event", json_integer(c->latency_event));
+	}
+	if (c->set & PERF_CONFIG_THROUGHPUT_BELOW)
+		json_object_set_new(p, "throughput_below", json_boolean(c->throughput_below));
 	if (c->set & PERF_CONFIG_FILTER_CHILDREN)
 		json_object_set_new(p, "filter_children", json_boolean(c->filter_children));
 	if (c->set & PERF_CONFIG_FILTER_COMM)
@@ -531,5 +547,59 @@ kern_return_t perf_monitor_status(perf_host_t *h, struct perf_monitor_status *re
 	GET(o, "rss_kb", daemon_rss_kb);
 #undef GET
 	json_decref(res);
+	return 0;
+}
+
+static int metric_of(const char *s)
+{
+	static const char *const names[] = { "latency", "throughput", "error_rate", "overhead" };
+
+	for (int i = 0; s && i < 4; i++)
+		if (strcmp(s, names[i]) == 0)
+			return i;
+	return -1;
+}
+
+kern_return_t perf_monitor_alerts(perf_host_t *h, unsigned long long since_id, struct perf_alert *ret,
+				  unsigned int max, unsigned int *ret_n)
+{
+	json_t *res = NULL, *e;
+	unsigned int n = 0;
+	size_t i;
+	int r;
+
+	if ((!ret && max) || !ret_n)
+		return h ? set_error(h, EINVAL, "perf_monitor_alerts: NULL buffer or count") : -EINVAL;
+	if (max == 0) {
+		*ret_n = 0;
+		return 0;
+	}
+	r = call(h, "alerts", json_pack("{sI sI sb}", "since_id", (json_int_t)since_id, "limit",
+					(json_int_t)(max > 100000 ? 100000 : max), "from_oldest", 1), &res);
+	if (r < 0)
+		return r;
+	json_array_foreach(json_object_get(res, "alerts"), i, e) {
+		struct perf_alert *a = &ret[n];
+		uint64_t v = 0;
+		const char *state = json_string_value(json_object_get(e, "state"));
+
+		if (n == max)
+			break;
+		memset(a, 0, sizeof(*a));
+		a->id = pa_json_u64(json_object_get(e, "id"), &v) ? v : 0;
+		a->fired_id = pa_json_u64(json_object_get(e, "fired_id"), &v) ? v : 0;
+		a->time_unix_ns = pa_json_u64(json_object_get(e, "time_unix_ns"), &v) ? v : 0;
+		a->event = (int)json_integer_value(json_object_get(e, "event"));
+		snprintf(a->event_name, sizeof(a->event_name), "%s", json_string_value(json_object_get(e, "name")) ?: "");
+		a->metric = metric_of(json_string_value(json_object_get(e, "metric")));
+		a->state = state && strcmp(state, "resolved") == 0 ? PERF_ALERT_RESOLVED : PERF_ALERT_FIRING;
+		a->value = json_number_value(json_object_get(e, "value"));
+		a->threshold = json_number_value(json_object_get(e, "threshold"));
+		a->completeness = completeness_of(json_object_get(e, "completeness"));
+		snprintf(a->message, sizeof(a->message), "%s", json_string_value(json_object_get(e, "message")) ?: "");
+		n++;
+	}
+	json_decref(res);
+	*ret_n = n;
 	return 0;
 }

@@ -28,6 +28,15 @@ static const struct pa_param_def configure_params[] = {
 	P("throughput_threshold", PA_PT_UINT, UINT32_MAX),
 	P("error_rate_threshold_pct", PA_PT_UINT, 100),
 	P("regression_threshold_pct", PA_PT_UINT, 10000),
+	/* alerts and overhead budget (daemon/alerts.c) */
+	P("latency_event", PA_PT_EVENT, 0),
+	P("latency_quantile_ppm", PA_PT_UINT, 1000000),
+	P("throughput_below", PA_PT_BOOL, 0),
+	P("alert_event_mask", PA_PT_UINT, (1u << PERF_EVENT_MAX) - 1),
+	P("alert_fire_windows", PA_PT_UINT, 3600),
+	P("alert_resolve_windows", PA_PT_UINT, 3600),
+	P("alert_min_count", PA_PT_UINT, 1000000000),
+	P("overhead_budget_ppm", PA_PT_UINT, 1000000),
 };
 static const struct pa_param_def stats_params[] = {
 	P("event", PA_PT_EVENT, 0),
@@ -62,6 +71,12 @@ static const struct pa_param_def audit_params[] = {
 	P("limit", PA_PT_UINT, 10000),
 };
 
+static const struct pa_param_def alerts_params[] = {
+	P("since_id", PA_PT_UINT, INT64_MAX),
+	P("limit", PA_PT_UINT, 100000),
+	P("from_oldest", PA_PT_BOOL, 0),
+};
+
 static const struct pa_method_def methods[PA_METHOD_MAX] = {
 	M0(PA_M_STATUS, "status", PA_RIGHT_OBSERVE),
 	M0(PA_M_EVENTS, "events", PA_RIGHT_OBSERVE),
@@ -77,6 +92,7 @@ static const struct pa_method_def methods[PA_METHOD_MAX] = {
 	M(PA_M_BASELINE_SHOW, "baseline_show", PA_RIGHT_OBSERVE, baseline_name_params),
 	M(PA_M_BASELINE_DELETE, "baseline_delete", PA_RIGHT_CONFIGURE, baseline_name_params),
 	M(PA_M_TREND, "trend", PA_RIGHT_OBSERVE, trend_params),
+	M(PA_M_ALERTS, "alerts", PA_RIGHT_OBSERVE, alerts_params),
 };
 
 const struct pa_method_def *pa_proto_method(unsigned int m)

@@ -55,6 +55,7 @@ enum pa_method_id {
 	PA_M_BASELINE_SHOW,
 	PA_M_BASELINE_DELETE,
 	PA_M_TREND,
+	PA_M_ALERTS,
 	PA_METHOD_MAX,
 };
 

@@ -14,7 +14,7 @@ libjansson-dev libsqlite3-dev libmicrohttpd-dev"
 # Tests and benchmarks: test framework, ground truth and peers (LTTng-UST for
 # the instrumentation benchmark); qemu-user runs the i386 build of core/
 # where the kernel cannot run 32-bit programs.
-PKGS_TEST="libcmocka-dev linux-perf bpftrace util-linux procps tmux qemu-user jq liblttng-ust-dev lttng-tools"
+PKGS_TEST="libcmocka-dev linux-perf bpftrace util-linux procps tmux qemu-user jq python3 liblttng-ust-dev lttng-tools"
 # Export validators (issue 7): babeltrace2 reads CTF, prometheus gives promtool
 # and the server scraped in a test; node runs the npm trace parser.
 PKGS_TEST="$PKGS_TEST babeltrace2 prometheus nodejs"

@@ -87,6 +87,15 @@ struct perf_monitor_config {
 	uint32_t throughput_threshold;     /* ops/s */
 	uint32_t error_rate_threshold_pct;
 	uint32_t regression_threshold_pct;
+	/* Alerts and the overhead budget (perf-analysis alerts). */
+	int latency_event;                 /* >= 0: latency_threshold_us is this event's own threshold */
+	uint32_t latency_quantile_ppm;     /* quantile judged: 990000 = p99 (default) */
+	int throughput_below;              /* 1: alert when throughput falls below; 0: above (default) */
+	uint32_t alert_event_mask;         /* events judged (default all) */
+	uint32_t alert_fire_windows;       /* windows in a row over a threshold to fire (default 1) */
+	uint32_t alert_resolve_windows;    /* windows in a row back to resolve (default 3) */
+	uint32_t overhead_budget_ppm;      /* own CPU share allowed, ppm of all CPUs (default 50000 = 5 %) */
+	uint32_t alert_min_count;          /* fewer operations in a window: latency/error rate not judged (20) */
 };
 #define PERF_CONFIG_SAMPLE_RATE (1u << 0)
 #define PERF_CONFIG_BUFFER_SIZE (1u << 1)
@@ -99,6 +108,14 @@ struct perf_monitor_config {
 #define PERF_CONFIG_THROUGHPUT_THRESHOLD (1u << 8)
 #define PERF_CONFIG_ERROR_RATE_THRESHOLD (1u << 9)
 #define PERF_CONFIG_REGRESSION_THRESHOLD (1u << 10)
+#define PERF_CONFIG_LATENCY_EVENT (1u << 11)      /* with PERF_CONFIG_LATENCY_THRESHOLD */
+#define PERF_CONFIG_LATENCY_QUANTILE (1u << 12)
+#define PERF_CONFIG_THROUGHPUT_BELOW (1u << 13)
+#define PERF_CONFIG_ALERT_EVENT_MASK (1u << 14)
+#define PERF_CONFIG_ALERT_FIRE_WINDOWS (1u << 15)
+#define PERF_CONFIG_ALERT_RESOLVE_WINDOWS (1u << 16)
+#define PERF_CONFIG_OVERHEAD_BUDGET (1u << 17)
+#define PERF_CONFIG_ALERT_MIN_COUNT (1u << 18)
 
 kern_return_t perf_monitor_configure_ex(perf_host_t *host, const struct perf_monitor_config *cfg);
 
@@ -197,6 +214,36 @@ struct perf_monitor_status {
 };
 
 kern_return_t perf_monitor_status(perf_host_t *host, struct perf_monitor_status *ret);
+
+/*
+ * Alerts: one record per transition of a threshold (firing when crossed,
+ * resolved when back), as `perf-analysis alerts` shows them.
+ */
+enum perf_alert_metric { PERF_ALERT_LATENCY = 0, PERF_ALERT_THROUGHPUT = 1, PERF_ALERT_ERROR_RATE = 2,
+			 PERF_ALERT_OVERHEAD = 3 };
+enum perf_alert_state { PERF_ALERT_FIRING = 0, PERF_ALERT_RESOLVED = 1 };
+
+struct perf_alert {
+	unsigned long long id;             /* increasing; pass the last one seen as since_id */
+	unsigned long long fired_id;       /* resolved: the firing record it ends */
+	unsigned long long time_unix_ns;
+	int event;                         /* event id; -1: the daemon itself (overhead) */
+	char event_name[48];
+	int metric;                        /* enum perf_alert_metric */
+	int state;                         /* enum perf_alert_state */
+	double value, threshold;           /* latency in us, throughput in ops/s, rates in % */
+	int completeness;                  /* enum perf_completeness of the statistics judged */
+	char message[256];
+};
+
+/*
+ * The `max` oldest records with id > since_id, oldest first, into ret[];
+ * *ret_n gets how many (fewer than max: there are no more for now). Page
+ * through the log, or follow it, by passing the last id seen as since_id. Active-only listing and following are in the CLI
+ * (perf-analysis alerts --active / --follow) and the raw "alerts" method.
+ */
+kern_return_t perf_monitor_alerts(perf_host_t *host, unsigned long long since_id, struct perf_alert *ret,
+				  unsigned int max, unsigned int *ret_n);
 
 /*
  * Raw access for tools: send `method` with `params_json` (a JSON object, or

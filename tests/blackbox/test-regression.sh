@@ -137,8 +137,8 @@ run $PA baseline --delete recent
 n=$($PA --json baseline --list | jq -r '[.baselines[].name] | join(",")')
 [ "${w:-99}" -le 11 ] && [ "${w:-0}" -ge 5 ] && [ "$RC" = 0 ] && [ "$n" = fast ] && t_ok || t_fail "windows $w, list $n"
 
-t_begin "the store was migrated to schema version 2"
+t_begin "the store was migrated to schema version 2 (or later: v3 adds the alert log)"
 v=$(sqlite3 "$PERF_ANALYSIS_STATE_DIR/state.db" "PRAGMA user_version")
-t_assert_eq "user_version" 2 "$v" && t_ok
+[ "${v:-0}" -ge 2 ] && t_ok || t_fail "user_version $v"
 
 t_done
