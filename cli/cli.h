@@ -41,6 +41,7 @@ struct verb {
 
 extern const struct verb verb_enable, verb_disable, verb_configure, verb_stats, verb_baseline,
 	verb_check_regression, verb_monitor, verb_test, verb_reset, verb_status, verb_events, verb_audit;
+extern const struct verb verb_top, verb_correlate; /* resource tracking (issue 6) */
 
 /* Call `method` (params stolen, may be NULL); on failure print why and return the exit code (> 0). */
 int cli_call(struct cli *cli, const char *method, json_t *params, json_t **ret_result);

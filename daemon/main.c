@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "daemon.h"
+#include "resources.h"
 #include "rpc-server.h"
 
 void pa_log(const char *fmt, ...)
@@ -264,6 +265,11 @@ int main(int argc, char **argv)
 			pa_log("kernel capture unavailable: %s; serving without kernel events", d.collector_why);
 		}
 	}
+	r = pa_resources_open(&d.resources, &d.resources_why);
+	if (r < 0) {
+		d.resources = NULL;
+		pa_log("resource tracking unavailable: %s", d.resources_why ? d.resources_why : strerror(-r));
+	}
 	r = pa_engine_init(&d);
 	if (r < 0) {
 		pa_log("cannot allocate %u windows per event: %s (try --windows with a smaller number)", d.n_windows,
@@ -343,6 +349,7 @@ out:
 	pa_rpc_free(rpc);
 	free(fds);
 	pa_collector_free(d.collector);
+	pa_resources_free(d.resources);
 	pa_engine_done(&d);
 	pa_store_free(d.store);
 	if (sfd >= 0)

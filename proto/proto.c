@@ -49,6 +49,17 @@ static const struct pa_param_def audit_params[] = {
 	P("limit", PA_PT_UINT, 10000),
 };
 
+static const struct pa_param_def top_params[] = {
+	P("by", PA_PT_STRING, 31),
+	P("n", PA_PT_UINT, 100000),
+	P("threads", PA_PT_BOOL, 0),
+	P("pid", PA_PT_UINT, UINT32_MAX),
+};
+static const struct pa_param_def correlate_params[] = {
+	P("n", PA_PT_UINT, 100000),
+	P("pid", PA_PT_UINT, UINT32_MAX),
+};
+
 static const struct pa_method_def methods[PA_METHOD_MAX] = {
 	M0(PA_M_STATUS, "status", PA_RIGHT_OBSERVE),
 	M0(PA_M_EVENTS, "events", PA_RIGHT_OBSERVE),
@@ -60,6 +71,8 @@ static const struct pa_method_def methods[PA_METHOD_MAX] = {
 	M(PA_M_CHECK_REGRESSION, "check_regression", PA_RIGHT_OBSERVE, check_params),
 	M(PA_M_SAMPLES, "samples", PA_RIGHT_OBSERVE, samples_params),
 	M(PA_M_AUDIT, "audit", PA_RIGHT_OBSERVE, audit_params),
+	M(PA_M_TOP, "top", PA_RIGHT_OBSERVE, top_params),
+	M(PA_M_CORRELATE, "correlate", PA_RIGHT_OBSERVE, correlate_params),
 };
 
 const struct pa_method_def *pa_proto_method(unsigned int m)

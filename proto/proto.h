@@ -51,6 +51,8 @@ enum pa_method_id {
 	PA_M_CHECK_REGRESSION,
 	PA_M_SAMPLES,
 	PA_M_AUDIT,
+	PA_M_TOP,       /* resource tracking (issue 6) */
+	PA_M_CORRELATE, /* event correlation (issue 6) */
 	PA_METHOD_MAX,
 };
 
