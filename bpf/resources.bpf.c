@@ -459,8 +459,12 @@ int BPF_PROG(res_task_newtask, struct task_struct *task, u64 clone_flags)
 	uint32_t tid = task->pid;
 	struct pa_res_task *parent, *r;
 
-	/* a reused thread id starts a fresh record */
-	bpf_map_delete_elem(&tasks, &tid);
+	/*
+	 * A reused thread id starts a fresh record: replaced in place, not
+	 * deleted and inserted, so that insertions minus live records stays
+	 * the number of evictions.
+	 */
+	bpf_map_update_elem(&tasks, &tid, &zero_task, BPF_EXIST);
 	r = task_rec(task);
 	if (r) {
 		r->ppid = (uint32_t)(bpf_get_current_pid_tgid() >> 32);

@@ -117,7 +117,8 @@ const struct verb verb_correlate = {
 	.summary = "IPC send-to-receive links, faults and interrupts inside syscalls, run-queue latency, lifetimes",
 	.usage = "USAGE: perf-analysis correlate [-n N] [--pid PID] [--json]\n\n"
 		 "  -n, --count N     N rows per table (default 10)\n"
-		 "  --pid PID         only this process (IPC pairs where it sends or receives)\n\n"
+		 "  --pid PID         only this process: IPC pairs where it sends or receives; run-queue latency\n"
+		 "                    and lifetimes of its threads and of the processes it created\n\n"
 		 "A message is a write or send on a pipe or Unix socket; it is linked to the read or receive that\n"
 		 "returns it, and its latency runs from the start of the send to the return of the receive.\n"
 		 "WOKEN counts messages whose receiver was asleep and woken by that very send.\n\n"

@@ -105,16 +105,26 @@ void pa_resources_free(struct pa_resources *r)
 	free(r);
 }
 
-static void clear_map(int fd, size_t key_size)
+/*
+ * Delete the records present now: collect the keys first, then delete them.
+ * (Deleting the first key until none is left never ends: busy threads,
+ * this one included, recreate their records at once.)
+ */
+static int clear_map(int fd, size_t key_size, size_t max_entries)
 {
-	char key[16], next[16];
+	char *keys = malloc(max_entries * key_size), *prev = NULL;
+	size_t n = 0;
 
-	/* deleting the first key each time: next-key iteration breaks under deletion */
-	while (key_size <= sizeof(key) && bpf_map_get_next_key(fd, NULL, next) == 0) {
-		memcpy(key, next, key_size);
-		if (bpf_map_delete_elem(fd, key) < 0)
-			break;
+	if (!keys)
+		return -ENOMEM;
+	while (n < max_entries && bpf_map_get_next_key(fd, prev, keys + n * key_size) == 0) {
+		prev = keys + n * key_size;
+		n++;
 	}
+	for (size_t i = 0; i < n; i++)
+		(void)bpf_map_delete_elem(fd, keys + i * key_size);
+	free(keys);
+	return 0;
 }
 
 int pa_resources_reset(struct pa_resources *r)
@@ -124,9 +134,12 @@ int pa_resources_reset(struct pa_resources *r)
 
 	if (!zero)
 		return -ENOMEM;
-	clear_map(bpf_map__fd(r->skel->maps.tasks), sizeof(uint32_t));
-	clear_map(bpf_map__fd(r->skel->maps.pairs), sizeof(struct pa_res_pair_key));
-	clear_map(bpf_map__fd(r->skel->maps.msgs), sizeof(uint64_t));
+	if (clear_map(bpf_map__fd(r->skel->maps.tasks), sizeof(uint32_t), PA_RES_TASKS_MAX) < 0 ||
+	    clear_map(bpf_map__fd(r->skel->maps.pairs), sizeof(struct pa_res_pair_key), PA_RES_PAIRS_MAX) < 0 ||
+	    clear_map(bpf_map__fd(r->skel->maps.msgs), sizeof(uint64_t), PA_RES_CHANNELS_MAX) < 0) {
+		free(zero);
+		return -ENOMEM;
+	}
 	for (uint32_t k = 0; k < PA_RES_C_MAX; k++)
 		(void)bpf_map_update_elem(bpf_map__fd(r->skel->maps.counters), &k, zero, BPF_ANY);
 	for (uint32_t k = 0; k < PA_RES_SYSCALL_NR_MAX; k++)
@@ -314,6 +327,13 @@ static int64_t rss_kb(uint32_t pid, long page_kb)
 	return ok ? (int64_t)res * page_kb : -1;
 }
 
+/*
+ * A bounded LRU table's account. The kernel does not report LRU evictions;
+ * they are insertions minus live records, with insertions read before the
+ * walk that counts the live ones. Exact on a quiet table; a record created
+ * during the walk (about a millisecond) can hide one eviction, never invent
+ * one.
+ */
 static json_t *table_json(uint64_t capacity, uint64_t live, uint64_t inserted, uint64_t nospace)
 {
 	return json_pack("{sI sI sI sI sI}", "capacity", (json_int_t)capacity, "live", (json_int_t)live,
@@ -369,10 +389,10 @@ json_t *pa_resources_top(struct pa_resources *r, enum pa_top_by by, unsigned int
 	size_t na = 0, nr = 0;
 	json_t *res = NULL, *list;
 
+	read_counters(r, c); /* before the walk: see table_json() */
 	if (read_tasks(r, &a, &na, &busy, &idle) < 0)
 		return NULL;
 	now = now_ns();
-	read_counters(r, c);
 	rows = calloc(na ? na : 1, sizeof(*rows));
 	if (!rows)
 		goto out;
@@ -504,9 +524,9 @@ json_t *pa_resources_correlate(struct pa_resources *r, unsigned int n, uint32_t 
 	int fd = bpf_map__fd(r->skel->maps.pairs);
 	json_t *res = NULL, *jp, *js, *jr, *jl;
 
+	read_counters(r, c); /* before the walks: see table_json() */
 	if (read_tasks(r, &a, &na, &busy, &idle) < 0)
 		return NULL;
-	read_counters(r, c);
 	pairs = malloc(cap * sizeof(*pairs));
 	sel = malloc((na ? na : 1) * sizeof(*sel));
 	if (!pairs || !sel)
@@ -574,8 +594,9 @@ json_t *pa_resources_correlate(struct pa_resources *r, unsigned int n, uint32_t 
 			"irqs", (json_int_t)sys[i].s.irqs, "softirqs", (json_int_t)sys[i].s.softirqs));
 	}
 
+	/* a process's own threads, and for lifetimes also the processes it created */
 	for (size_t i = 0; i < na; i++)
-		if (!pid || a[i].t.tgid == pid)
+		if (!pid || a[i].t.tgid == pid || a[i].t.ppid == pid)
 			sel[nsel++] = a[i];
 	qsort(sel, nsel, sizeof(*sel), cmp_runq);
 	jr = json_array();

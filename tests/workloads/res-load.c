@@ -9,6 +9,7 @@
  *                                child: 2N messages of 64 bytes, each waited for
  *   res-load io BYTES PATH       write BYTES to PATH with O_DIRECT in 1 MiB requests, fsync
  *   res-load faults PAGES PATH   read() PAGES pages of PATH in one call into untouched memory
+ *   res-load forks N             fork N children that exit at once
  * EXAMPLES
  *   res-load cpu 2000; res-load pingpong 1000; res-load io 8388608 /var/tmp/x
  */
@@ -119,6 +120,25 @@ static int do_io(long bytes, const char *path)
 	return 0;
 }
 
+static int do_forks(long n)
+{
+	long done = 0;
+
+	for (long i = 0; i < n; i++) {
+		pid_t p = fork();
+		int st;
+
+		if (p < 0)
+			die("fork");
+		if (p == 0)
+			_exit(0);
+		if (waitpid(p, &st, 0) == p)
+			done++;
+	}
+	printf("pid %d\nforks %ld\n", getpid(), done);
+	return 0;
+}
+
 static int do_faults(long pages, const char *path)
 {
 	long pg = sysconf(_SC_PAGESIZE);
@@ -160,6 +180,8 @@ int main(int argc, char **argv)
 		return do_cpu(v);
 	if (!strcmp(argv[1], "pingpong"))
 		return do_pingpong(v);
+	if (!strcmp(argv[1], "forks"))
+		return do_forks(v);
 	if (!strcmp(argv[1], "io") && argc > 3)
 		return do_io(v, argv[3]);
 	if (!strcmp(argv[1], "faults") && argc > 3)
