@@ -127,6 +127,45 @@ TEST_BINS += tests/test-core-i386.sh tests/test-bench-harness.sh
 check: $(CORE_DUMP)
 
 # ---------------------------------------------------------------------------
+# ports/gnumach/: the seed's GNU Mach integration (issue 9). CI cannot build
+# GNU Mach, so check-gnumach-port compiles the kernel monitor freestanding
+# for x86_64 and i386 with GNU Mach's kernel code-generation flags against
+# our declarations of the GNU Mach interfaces (ports/gnumach/compat/), then
+# runs ports/gnumach/tests/test-gnumach-port.sh (symbols, MIG, patches).
+# The hand verification against upstream is described in ports/gnumach/README.md.
+GM_PORT := ports/gnumach
+GM_FLAGS := $(FREESTANDING) -DPERF_GNUMACH_COMPAT -I$(GM_PORT) -I$(GM_PORT)/include \
+	-I$(GM_PORT)/compat -fno-omit-frame-pointer -mno-mmx -mno-sse -mno-sse2 -mno-3dnow
+GM_FLAGS += -DPA_NO_FLOAT
+# the monitor, and the core/ files the kernel links (ports/gnumach/install-into.sh copies them)
+GM_CORE := histogram stats ring
+GM_OBJ := $(foreach a,x86_64 i386,$(BUILD)/gnumach-port/$(a)/perf_analysis.o \
+	$(GM_CORE:%=$(BUILD)/gnumach-port/$(a)/core-%.o))
+GM_TEST := $(GM_PORT)/tests/test-gnumach-port.sh
+$(BUILD)/gnumach-port/x86_64/%.o: $(GM_PORT)/kern/%.c | $(DEPS_STAMP)
+	$(call msg,CC-GM64,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(GM_FLAGS) -m64 -mno-red-zone -mcmodel=kernel -Werror -MMD -c $< -o $@
+$(BUILD)/gnumach-port/i386/%.o: $(GM_PORT)/kern/%.c | $(DEPS_STAMP)
+	$(call msg,CC-GM32,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(GM_FLAGS) -m32 -Werror -MMD -c $< -o $@
+$(BUILD)/gnumach-port/x86_64/core-%.o: core/%.c | $(DEPS_STAMP)
+	$(call msg,CC-GM64,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(GM_FLAGS) -m64 -mno-red-zone -mcmodel=kernel -MMD -c $< -o $@
+$(BUILD)/gnumach-port/i386/core-%.o: core/%.c | $(DEPS_STAMP)
+	$(call msg,CC-GM32,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(GM_FLAGS) -m32 -MMD -c $< -o $@
+.PHONY: gnumach-port-objs check-gnumach-port
+gnumach-port-objs: $(GM_OBJ)
+check-gnumach-port: $(GM_OBJ)
+	$(Q)scripts/run-tests.sh $(GM_TEST)
+TEST_BINS += $(GM_TEST)
+check: gnumach-port-objs
+
+# ---------------------------------------------------------------------------
 # Benchmarks.
 BENCH_SRC := $(wildcard bench/*.c)
 BENCH_BIN := $(BUILD)/bench/bench-core
@@ -408,6 +447,16 @@ TEST_BINS += $(EXPORT_SH)
 all: $(EXPORT_OBJ) $(EXPORT_GEN)
 
 # ---------------------------------------------------------------------------
+# Regression detection end to end (issue 5, branch regress2): the workload
+# with one tunable operation and the black-box tests that drive it
+# (tests/blackbox/test-regression*.sh are in PA_BLACKBOX's wildcard).
+SLOWOP := $(BUILD)/tests/workloads/slowop
+$(SLOWOP): $(BUILD)/tests/workloads/slowop.o
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS_USER)
+all: $(SLOWOP)
+$(PA_BLACKBOX): $(SLOWOP)
+
 # Resource tracking and event correlation (issue 6, branch resources):
 # bpf/resources.bpf.c (its skeleton comes from the BPF pattern rules above),
 # daemon/resources.c (DAEMON_OBJ's wildcard takes it), a syscall-name table

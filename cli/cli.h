@@ -41,6 +41,8 @@ struct verb {
 
 extern const struct verb verb_enable, verb_disable, verb_configure, verb_stats, verb_baseline,
 	verb_check_regression, verb_monitor, verb_test, verb_reset, verb_status, verb_events, verb_audit;
+/* issue 5 */
+extern const struct verb verb_detect, verb_record, verb_compare, verb_trend;
 extern const struct verb verb_top, verb_correlate; /* resource tracking (issue 6) */
 
 /* Call `method` (params stolen, may be NULL); on failure print why and return the exit code (> 0). */
@@ -75,6 +77,12 @@ const char *cli_fmt_ns(uint64_t ns, char *buf, size_t n);
 
 /* Standard options every verb accepts: --json, --help. Returns true if handled (sets *ret_exit for help). */
 #define CLI_COMMON_LONGOPTS { "json", no_argument, NULL, 'J' }, { "help", no_argument, NULL, 'h' }
+
+/* Parse a duration ("30s", "5m", "500ms", "2h"; bare number = seconds) into ms, 1 ms-24 h; prints and returns -1. */
+int cli_parse_duration_ms(const char *verb, const char *opt, const char *s, uint64_t *ret);
+
+/* On stderr: what differs between a baseline's environment and now, from {match, differences} (nothing if none). */
+void cli_warn_environment(const char *baseline, json_t *env);
 
 /* The stats table (shared by stats and monitor): header + one row per event object in `events`. */
 void cli_print_stats_table(FILE *f, json_t *events, bool show_notes);

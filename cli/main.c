@@ -17,6 +17,7 @@
 static const struct verb *const verbs[] = {
 	&verb_enable, &verb_disable, &verb_configure, &verb_stats, &verb_baseline, &verb_check_regression,
 	&verb_monitor, &verb_test, &verb_reset, &verb_status, &verb_events, &verb_audit,
+	&verb_detect, &verb_record, &verb_compare, /* issue 5 */
 	&verb_top, &verb_correlate,
 };
 #define N_VERBS (sizeof(verbs) / sizeof(verbs[0]))

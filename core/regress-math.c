@@ -96,7 +96,7 @@ double pa_exp(double x)
 	return scale2(p, k);
 }
 
-double pa_log(double x)
+double pa_ln(double x)
 {
 	uint64_t u;
 	int e;
@@ -195,10 +195,10 @@ double pa_norm_quantile(double p)
 		return 0.0;
 	if (p > 0.5)
 		return -pa_norm_quantile(1.0 - p);
-	t = __builtin_sqrt(-2.0 * pa_log(p));
+	t = __builtin_sqrt(-2.0 * pa_ln(p));
 	x = -(t - (2.515517 + 0.802853 * t + 0.010328 * t * t) /
 		  (1.0 + 1.432788 * t + 0.189269 * t * t + 0.001308 * t * t * t));
-	lp = pa_log(p);
+	lp = pa_ln(p);
 	for (int i = 0; i < 50; i++) {
 		double g, dg, nx;
 
@@ -207,7 +207,7 @@ double pa_norm_quantile(double p)
 			x *= 0.5;
 			continue;
 		}
-		g = pa_log(c) - lp;
+		g = pa_ln(c) - lp;
 		dg = pa_exp(-0.5 * x * x - LOG_SQRT_2PI) / c; /* d/dx log Phi = phi/Phi */
 		nx = x - g / dg;
 		if (nx == x || (nx - x < 1e-15 * (x < 0 ? -x : x) && x - nx < 1e-15 * (x < 0 ? -x : x)))

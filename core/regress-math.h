@@ -10,7 +10,7 @@
  * all are reentrant.
  *
  * Accuracy (checked against glibc's libm in tests/unit/test-regress.c):
- *   pa_exp, pa_log       relative error below 4e-16 (about 2 ulp) wherever
+ *   pa_exp, pa_ln       relative error below 4e-16 (about 2 ulp) wherever
  *                        the result is a normal double (subnormal results of
  *                        pa_exp lose precision as subnormals do);
  *   pa_norm_cdf          relative error below 1e-12 for results >= 1e-300
@@ -27,7 +27,7 @@
 double pa_exp(double x);
 
 /* Natural logarithm. x = 0 gives -inf, x < 0 or NaN gives NaN, +inf gives +inf. */
-double pa_log(double x);
+double pa_ln(double x);
 
 /* True if x is neither NaN nor infinite. */
 static inline int pa_isfinite(double x)

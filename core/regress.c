@@ -552,8 +552,8 @@ static void estimate_more(struct pa_regress_result *r)
 		if (z_obs > 0)
 			target = neff * (z_need / z_obs) * (z_need / z_obs);
 	} else if (r->hl.ci_valid) {
-		double c = pa_log(r->hl.ratio), tau = pa_log(1.0 + r->threshold_pct / 100.0);
-		double half = c > tau ? c - pa_log(r->hl.ci_lo) : pa_log(r->hl.ci_hi) - c;
+		double c = pa_ln(r->hl.ratio), tau = pa_ln(1.0 + r->threshold_pct / 100.0);
+		double half = c > tau ? c - pa_ln(r->hl.ci_lo) : pa_ln(r->hl.ci_hi) - c;
 		double gap = c > tau ? c - tau : tau - c;
 
 		if (gap > 1e-12 * (1 + (tau < 0 ? -tau : tau)))

@@ -86,6 +86,7 @@ struct pa_daemon {
 	uint64_t window_ns;       /* window length */
 	uint64_t window_start_ns; /* start of the window being filled */
 	uint32_t n_windows;       /* ring capacity per event */
+	uint64_t baseline_set_ns; /* when a baseline was last stored in this run (0: never); issue 5 */
 
 	struct pa_ring *samples;  /* daemon-side queue of drained samples */
 	uint64_t samples_overflow_base;
@@ -95,6 +96,7 @@ struct pa_daemon {
 	gid_t observe_gid, configure_gid;
 	uint32_t client_timeout_ms;
 	unsigned int max_clients;
+	unsigned int max_clients_per_user; /* for non-root users; 0 = no limit */
 	unsigned int n_clients;
 };
 
@@ -117,29 +119,23 @@ int pa_engine_samples_resize(struct pa_daemon *d, uint32_t buffer_size);
 /* methods.c: handle one request line, return the reply line (malloc'd). */
 char *pa_methods_dispatch(struct pa_daemon *d, const struct pa_peer *peer, const char *line, size_t len);
 
-/* verdict.c: the regression decision, behind one function so the statistical verdict (issue 5) can replace it. */
-enum pa_verdict_kind {
-	PA_VERDICT_OK = 0,
-	PA_VERDICT_REGRESSION = 1,
-	PA_VERDICT_INCONCLUSIVE = 2,
-	PA_VERDICT_MAX,
-};
-
-struct pa_verdict {
-	enum pa_verdict_kind kind;
-	double change_pct;     /* (current - baseline) / baseline * 100, on the mean */
-	int completeness;      /* worst of the two inputs */
-	char reason[160];
-};
-
 /*
- * Decide whether `cur` regressed against `base` by more than threshold_pct
- * percent. Current rule (the seed's): the mean duration grew by more than T %.
- * INCONCLUSIVE when either period has no events or the event has no duration.
+ * regression.c and verdict.c (issue 5): baselines and the statistical
+ * verdict. Each handler answers one method of proto/perf_monitor.defs:
+ * 0 and *ret (a new JSON object), or -errno with *err filled (message
+ * naming the problem). Writes are committed with their audit record before
+ * the handler returns.
  */
-void pa_regression_verdict(const struct pa_event_summary *base, const struct pa_event_summary *cur,
-			   uint32_t threshold_pct, struct pa_verdict *ret);
-const char *pa_verdict_name(enum pa_verdict_kind k);
+int pa_rx_baseline(struct pa_daemon *d, const struct pa_peer *peer, const struct pa_request *req,
+		   struct pa_proto_error *err, json_t **ret);
+int pa_rx_baseline_list(struct pa_daemon *d, const struct pa_peer *peer, const struct pa_request *req,
+			struct pa_proto_error *err, json_t **ret);
+int pa_rx_baseline_show(struct pa_daemon *d, const struct pa_peer *peer, const struct pa_request *req,
+			struct pa_proto_error *err, json_t **ret);
+int pa_rx_baseline_delete(struct pa_daemon *d, const struct pa_peer *peer, const struct pa_request *req,
+			  struct pa_proto_error *err, json_t **ret);
+int pa_rx_check_regression(struct pa_daemon *d, const struct pa_peer *peer, const struct pa_request *req,
+			   struct pa_proto_error *err, json_t **ret);
 
 /* store.c: SQLite state (config, baselines, audit). Every write is committed before it returns. */
 int pa_store_open(const char *state_dir, struct pa_store **ret, char *err, size_t errlen);
@@ -152,14 +148,34 @@ json_t *pa_store_audit_list(struct pa_store *s, unsigned int limit);
 struct pa_baseline_window {
 	unsigned int event;
 	uint64_t start_ns, end_ns, count, total_ns, p50_ns, p99_ns;
+	uint64_t errors, p90_ns, max_ns; /* schema v2; older rows read back p90 = max = p99, errors 0 */
 };
+/* Store baseline `name` (replacing one of that name) covering [period_start_ns, period_end_ns) (monotonic). */
 int pa_store_save_baseline(struct pa_store *s, const char *name, uint64_t created_ns, const char *env_json,
+			   uint64_t period_start_ns, uint64_t period_end_ns,
 			   const struct pa_event_summary *ev, unsigned int n_ev,
 			   const struct pa_baseline_window *w, unsigned int n_w);
 /* 0 and *ret for `event` of baseline `name`; -ENOENT if no such baseline. */
 int pa_store_load_baseline(struct pa_store *s, const char *name, unsigned int event, struct pa_event_summary *ret,
 			   uint64_t *ret_created_unix);
 int pa_store_count_baselines(struct pa_store *s);
+struct pa_baseline_info {
+	char name[64];
+	int64_t id;
+	uint64_t created_ns, created_unix;        /* CLOCK_MONOTONIC of the daemon that stored it; Unix seconds */
+	uint64_t period_start_ns, period_end_ns;  /* CLOCK_MONOTONIC; 0 for baselines stored by schema v1 */
+	uint32_t n_windows;                       /* distinct windows stored */
+	char env[2048];                           /* environment fingerprint, JSON */
+};
+/* 0 and *ret, -ENOENT if there is no baseline `name`, -EIO. */
+int pa_store_baseline_info(struct pa_store *s, const char *name, struct pa_baseline_info *ret);
+/* Windows of `event` in a baseline, oldest first: the count and *ret (malloc'd; free it), or -errno. */
+int pa_store_baseline_windows(struct pa_store *s, int64_t baseline_id, unsigned int event,
+			      struct pa_baseline_window **ret);
+/* [{name, created_unix, environment, period_start_ns, period_end_ns, windows}], or NULL on error. */
+json_t *pa_store_baseline_list(struct pa_store *s);
+/* Delete baseline `name` and its rows: 0, -ENOENT, -EIO. */
+int pa_store_delete_baseline(struct pa_store *s, const char *name);
 int pa_store_begin(struct pa_store *s);
 int pa_store_commit(struct pa_store *s);
 void pa_store_rollback(struct pa_store *s);

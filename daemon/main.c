@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -59,6 +60,7 @@ static void usage(FILE *f)
 	      "                              (default " PA_DEFAULT_GROUP "; '' = root only)\n"
 	      "      --client-timeout-ms MS  disconnect clients stalled this long (default 5000)\n"
 	      "      --max-clients N         connections served at once (default 1024)\n"
+	      "      --max-clients-per-user N  connections per non-root user (default 64; 0 = no limit)\n"
 	      "      --bpf-stats             measure the eBPF programs' own run time (kernel.bpf_stats_enabled)\n"
 	      "  -h, --help                  this help\n"
 	      "  -V, --version               print the version\n"
@@ -158,7 +160,7 @@ static void resolve_group(const char *name, const char *what, bool *ret_valid, g
 		pa_log("group '%s' does not exist: only root may %s (create it: groupadd %s)", name, what, name);
 }
 
-enum { OPT_WINDOWS = 0x100, OPT_OBSERVE_GROUP, OPT_CONFIGURE_GROUP, OPT_CLIENT_TIMEOUT, OPT_MAX_CLIENTS, OPT_BPF_STATS };
+enum { OPT_WINDOWS = 0x100, OPT_OBSERVE_GROUP, OPT_CONFIGURE_GROUP, OPT_CLIENT_TIMEOUT, OPT_MAX_CLIENTS, OPT_BPF_STATS, OPT_MAX_PER_USER };
 
 int main(int argc, char **argv)
 {
@@ -172,6 +174,7 @@ int main(int argc, char **argv)
 		{ "client-timeout-ms", required_argument, NULL, OPT_CLIENT_TIMEOUT },
 		{ "max-clients", required_argument, NULL, OPT_MAX_CLIENTS },
 		{ "bpf-stats", no_argument, NULL, OPT_BPF_STATS },
+		{ "max-clients-per-user", required_argument, NULL, OPT_MAX_PER_USER },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ 0 },
@@ -179,7 +182,8 @@ int main(int argc, char **argv)
 	struct pa_daemon d = { .lock_fd = -1 };
 	bool bpf_stats = false;
 	const char *observe_group = PA_DEFAULT_GROUP, *configure_group = PA_DEFAULT_GROUP;
-	uint32_t window_ms = 1000, windows = 300, timeout_ms = 5000, max_clients = 1024;
+	uint32_t window_ms = 1000, windows = 300, timeout_ms = 5000, max_clients = 1024, per_user = 64;
+	struct rlimit rl;
 	struct pa_rpc *rpc = NULL;
 	int sfd = -1, tfd = -1, c, rc = 1, r;
 	struct pollfd *fds = NULL;
@@ -202,6 +206,9 @@ int main(int argc, char **argv)
 			break;
 		case OPT_MAX_CLIENTS: if (parse_u32("--max-clients", optarg, 1, 65536, &max_clients) < 0) return 2; break;
 		case OPT_BPF_STATS: bpf_stats = true; break;
+		case OPT_MAX_PER_USER:
+			if (parse_u32("--max-clients-per-user", optarg, 0, 65536, &per_user) < 0) return 2;
+			break;
 		case 'h': usage(stdout); return 0;
 		case 'V': printf("perf-analysisd %s (protocol %d)\n", PA_VERSION, PA_PROTO_VERSION); return 0;
 		default: usage(stderr); return 2;
@@ -219,6 +226,12 @@ int main(int argc, char **argv)
 	d.n_windows = windows;
 	d.client_timeout_ms = timeout_ms;
 	d.max_clients = max_clients;
+	d.max_clients_per_user = per_user;
+	/* Room for every client plus the daemon's own descriptors (BPF maps, links, database). */
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < (rlim_t)max_clients + 256) {
+		rl.rlim_cur = rl.rlim_max < (rlim_t)max_clients + 256 ? rl.rlim_max : (rlim_t)max_clients + 256;
+		(void)setrlimit(RLIMIT_NOFILE, &rl);
+	}
 	d.observe_group = observe_group;
 	d.configure_group = configure_group;
 	resolve_group(observe_group, "observe", &d.observe_gid_valid, &d.observe_gid);

@@ -307,162 +307,30 @@ static int m_reset(struct call *c, json_t **ret)
 	return 0;
 }
 
-static char *read_cpu_model(char *buf, size_t n)
-{
-	FILE *f = fopen("/proc/cpuinfo", "re");
-	char line[512];
-
-	snprintf(buf, n, "unknown");
-	if (!f)
-		return buf;
-	while (fgets(line, sizeof(line), f)) {
-		char *p = strchr(line, ':');
-
-		if (strncmp(line, "model name", 10) == 0 && p) {
-			p += 2;
-			p[strcspn(p, "\n")] = '\0';
-			snprintf(buf, n, "%s", p);
-			break;
-		}
-	}
-	fclose(f);
-	return buf;
-}
-
-static char *environment_json(struct pa_daemon *d)
-{
-	struct utsname u;
-	char cpu[256];
-	json_t *o;
-	char *s;
-
-	uname(&u);
-	o = json_pack("{ss ss ss si so}", "kernel", u.release, "machine", u.machine,
-		      "cpu_model", read_cpu_model(cpu, sizeof(cpu)), "cpus", (int)sysconf(_SC_NPROCESSORS_ONLN),
-		      "config", pa_config_to_json(&d->cfg));
-	s = o ? json_dumps(o, JSON_COMPACT) : NULL;
-	json_decref(o);
-	return s;
-}
-
+/* Baselines and the regression verdict live in regression.c (issue 5). */
 static int m_baseline(struct call *c, json_t **ret)
 {
-	struct pa_daemon *d = c->d;
-	struct pa_event_summary sums[PERF_EVENT_MAX];
-	struct pa_baseline_window *w = NULL;
-	unsigned int n_w = 0;
-	const char *name = "default";
-	struct pa_stats *cum = NULL;
-	uint64_t now = pa_now_ns();
-	char *env = NULL;
-	json_t *a = NULL;
-	int r;
+	return pa_rx_baseline(c->d, c->peer, c->req, &c->err, ret);
+}
 
-	(void)pa_param_string(c->req, "name", &name);
-	if (!*name)
-		return fail(c, EINVAL, "baseline: the name must not be empty");
-	cum = calloc(PERF_EVENT_MAX, sizeof(*cum));
-	w = calloc((size_t)PERF_EVENT_MAX * d->n_windows, sizeof(*w));
-	if (!cum || !w) {
-		r = fail(c, ENOMEM, "out of memory");
-		goto out;
-	}
-	for (unsigned int e = 0; e < PERF_EVENT_MAX; e++) {
-		struct pa_event_state *es = &d->ev[e];
+static int m_baselines(struct call *c, json_t **ret)
+{
+	return pa_rx_baseline_list(c->d, c->peer, c->req, &c->err, ret);
+}
 
-		r = pa_engine_read(d, e, &cum[e]);
-		if (r < 0) {
-			r = fail(c, EIO, "baseline: cannot read event %u: %s", e, strerror(-r));
-			goto out;
-		}
-		pa_engine_summary(d, e, &cum[e], &sums[e]);
-		/* The per-window evidence of the period, for the statistical verdict. */
-		for (uint32_t i = es->ring.count; i-- > 0;) {
-			const struct pa_window *win = pa_window_ring_get(&es->ring, i);
+static int m_baseline_show(struct call *c, json_t **ret)
+{
+	return pa_rx_baseline_show(c->d, c->peer, c->req, &c->err, ret);
+}
 
-			if (!win || win->start_ns < d->period_start_ns)
-				continue;
-			w[n_w].event = e;
-			w[n_w].start_ns = win->start_ns;
-			w[n_w].end_ns = win->end_ns;
-			w[n_w].count = win->stats.hist.count;
-			w[n_w].total_ns = win->stats.hist.total;
-			w[n_w].p50_ns = pa_hist_percentile(&win->stats.hist, 500000);
-			w[n_w].p99_ns = pa_hist_percentile(&win->stats.hist, 990000);
-			n_w++;
-		}
-	}
-	env = environment_json(d);
-	if (pa_store_begin(d->store) < 0 ||
-	    pa_store_save_baseline(d->store, name, now, env, sums, PERF_EVENT_MAX, w, n_w) < 0 ||
-	    audit_only(c, "ok") < 0 || pa_store_commit(d->store) < 0) {
-		pa_store_rollback(d->store);
-		r = fail(c, EIO, "baseline: cannot write to %s/state.db; no baseline was stored", d->state_dir);
-		goto out;
-	}
-	for (unsigned int e = 0; e < PERF_EVENT_MAX; e++) {
-		d->ev[e].base_ref = cum[e];
-		d->ev[e].base_ref_valid = true;
-	}
-	a = json_array();
-	for (unsigned int e = 0; a && e < PERF_EVENT_MAX; e++)
-		json_array_append_new(a, pa_proto_summary_to_json(&sums[e]));
-	*ret = json_pack("{ss sI sI so}", "name", name, "created_ns", (json_int_t)now,
-			 "windows", (json_int_t)(n_w / PERF_EVENT_MAX), "events", a);
-	pa_log("baseline '%s' set by uid %u (pid %d)", name, (unsigned)c->peer->uid, (int)c->peer->pid);
-	r = *ret ? 0 : fail(c, ENOMEM, "out of memory");
-out:
-	free(env);
-	free(w);
-	free(cum);
-	return r;
+static int m_baseline_delete(struct call *c, json_t **ret)
+{
+	return pa_rx_baseline_delete(c->d, c->peer, c->req, &c->err, ret);
 }
 
 static int m_check_regression(struct call *c, json_t **ret)
 {
-	struct pa_daemon *d = c->d;
-	struct pa_event_summary base, cur;
-	const char *name = "default";
-	uint64_t ev, thr = d->cfg.regression_threshold_pct, start, end, windows, created = 0;
-	struct pa_verdict v;
-	struct pa_stats *s;
-	int r;
-
-	if (!pa_param_uint(c->req, "event", &ev))
-		return fail(c, EINVAL, "check_regression: parameter 'event' is required");
-	if (ev >= PERF_EVENT_MAX)
-		return fail(c, ENOENT, "check_regression: event %llu has no statistics in this daemon",
-			    (unsigned long long)ev);
-	(void)pa_param_uint(c->req, "threshold_pct", &thr);
-	(void)pa_param_string(c->req, "baseline", &name);
-	r = pa_store_load_baseline(d->store, name, (unsigned int)ev, &base, &created);
-	if (r == -ENOENT)
-		return fail(c, ENOENT, "no baseline named '%s'; set one first with: perf-analysis baseline%s%s",
-			    name, strcmp(name, "default") ? " " : "", strcmp(name, "default") ? name : "");
-	if (r < 0)
-		return fail(c, EIO, "cannot read baseline '%s' from %s/state.db", name, d->state_dir);
-	s = malloc(sizeof(*s));
-	if (!s)
-		return fail(c, ENOMEM, "out of memory");
-	r = period_stats(c, (unsigned int)ev, 0, true, s, &start, &end, &windows);
-	if (r == 0)
-		pa_engine_summary(d, (unsigned int)ev, s, &cur);
-	free(s);
-	if (r < 0)
-		return r;
-	snprintf(base.name, sizeof(base.name), "%s", cur.name);
-	pa_regression_verdict(&base, &cur, (uint32_t)thr, &v);
-	*ret = json_pack("{sI ss ss sI ss sb ss sI sI sI sI sf ss sI}",
-			 "event", (json_int_t)ev, "name", cur.name, "baseline", name, "threshold_pct", (json_int_t)thr,
-			 "verdict", pa_verdict_name(v.kind), "regression", v.kind == PA_VERDICT_REGRESSION,
-			 "reason", v.reason,
-			 "baseline_avg_ns", (json_int_t)base.avg_ns, "current_avg_ns", (json_int_t)cur.avg_ns,
-			 "baseline_count", (json_int_t)base.count, "current_count", (json_int_t)cur.count,
-			 "change_pct", v.change_pct,
-			 "completeness", v.completeness == PA_COMPLETE ? "complete" :
-					 v.completeness == PA_SAMPLED ? "sampled" : "lossy",
-			 "baseline_created_unix", (json_int_t)created);
-	return *ret ? 0 : fail(c, ENOMEM, "out of memory");
+	return pa_rx_check_regression(c->d, c->peer, c->req, &c->err, ret);
 }
 
 static int m_samples(struct call *c, json_t **ret)
@@ -569,6 +437,9 @@ static const handler_fn handlers[PA_METHOD_MAX] = {
 	[PA_M_CHECK_REGRESSION] = m_check_regression,
 	[PA_M_SAMPLES] = m_samples,
 	[PA_M_AUDIT] = m_audit,
+	[PA_M_BASELINES] = m_baselines,
+	[PA_M_BASELINE_SHOW] = m_baseline_show,
+	[PA_M_BASELINE_DELETE] = m_baseline_delete,
 	[PA_M_TOP] = m_top,
 	[PA_M_CORRELATE] = m_correlate,
 };

@@ -10,7 +10,8 @@
  *   - a started request not finished within client_timeout_ms: close;
  *   - replies not read for client_timeout_ms: close (we stop reading new
  *     requests from a client once 1 MiB of replies is queued for it);
- *   - more than max_clients connections: EBUSY reply, then close.
+ *   - more than max_clients connections, more than max_clients_per_user
+ *     from one non-root user, or no descriptor left: EBUSY reply, then close.
  * Work per poll round is O(clients).
  */
 #include <errno.h>
@@ -49,6 +50,7 @@ struct pa_rpc {
 	ino_t ino;
 	struct client **clients;
 	unsigned int n, cap;
+	int spare_fd;  /* reserved descriptor, given up to refuse a client when out of descriptors */
 	bool adopted; /* socket-activated: the file is systemd's */
 };
 
@@ -106,6 +108,7 @@ int pa_rpc_open(struct pa_daemon *d, const char *path, struct pa_rpc **ret, char
 		goto fail_errno;
 	r->dev = st.st_dev;
 	r->ino = st.st_ino;
+	r->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	*ret = r;
 	return 0;
 fail_errno:
@@ -134,6 +137,7 @@ int pa_rpc_adopt(struct pa_daemon *d, struct pa_rpc **ret)
 	r->d = d;
 	r->fd = 3; /* SD_LISTEN_FDS_START */
 	r->adopted = true;
+	r->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	(void)set_nonblock(r->fd);
 	(void)fcntl(r->fd, F_SETFD, FD_CLOEXEC);
 	*ret = r;
@@ -158,7 +162,8 @@ static void client_free(struct client *c)
 {
 	if (!c)
 		return;
-	close(c->fd);
+	if (c->fd >= 0)
+		close(c->fd);
 	free(c->in);
 	free(c->out);
 	free(c);
@@ -174,6 +179,8 @@ void pa_rpc_free(struct pa_rpc *r)
 		client_free(r->clients[i]);
 	free(r->clients);
 	close(r->fd);
+	if (r->spare_fd >= 0)
+		close(r->spare_fd);
 	if (r->adopted) {
 		free(r);
 		return;
@@ -316,36 +323,80 @@ static int client_read(struct pa_rpc *r, struct client *c)
 	return 0;
 }
 
+static void refuse(int fd, int err, const char *msg)
+{
+	char *line = pa_proto_encode_error(0, err, msg);
+
+	if (line)
+		(void)!send(fd, line, strlen(line), MSG_NOSIGNAL | MSG_DONTWAIT);
+	free(line);
+	close(fd);
+}
+
+static unsigned int connections_of(const struct pa_rpc *r, uid_t uid)
+{
+	unsigned int n = 0;
+
+	for (unsigned int i = 0; i < r->n; i++)
+		n += r->clients[i]->peer.uid == uid;
+	return n;
+}
+
 static void accept_clients(struct pa_rpc *r)
 {
 	for (;;) {
 		struct client *c;
 		int fd = accept4(r->fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
 
+		if (fd < 0 && (errno == EMFILE || errno == ENFILE) && r->spare_fd >= 0) {
+			/*
+			 * Out of descriptors: the pending connection would keep the
+			 * listener readable and spin the loop. Free the spare, take
+			 * the connection, tell it why, and close it.
+			 */
+			close(r->spare_fd);
+			fd = accept4(r->fd, NULL, NULL, SOCK_CLOEXEC);
+			if (fd >= 0)
+				refuse(fd, EBUSY, "the daemon is out of file descriptors; try again later");
+			r->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+			/* Linux reports EMFILE before looking at the queue: stop once it is empty. */
+			if (fd < 0)
+				return;
+			continue;
+		}
 		if (fd < 0)
 			return;
 		if (r->n >= r->d->max_clients) {
-			char *msg = pa_proto_encode_error(0, EBUSY, "too many clients connected; try again later");
-
-			if (msg)
-				(void)!send(fd, msg, strlen(msg), MSG_NOSIGNAL | MSG_DONTWAIT);
-			free(msg);
-			close(fd);
+			refuse(fd, EBUSY, "too many clients connected; try again later");
 			continue;
 		}
 		c = calloc(1, sizeof(*c));
-		if (!c || (r->n == r->cap && !(r->clients = reallocarray(r->clients, r->cap = r->cap ? r->cap * 2 : 16,
-									   sizeof(*r->clients))))) {
+		if (c && r->n == r->cap) {
+			unsigned int cap = r->cap ? r->cap * 2 : 16;
+			struct client **p = reallocarray(r->clients, cap, sizeof(*r->clients));
+
+			if (p) {
+				r->clients = p;
+				r->cap = cap;
+			}
+		}
+		if (!c || r->n == r->cap) {
 			free(c);
-			close(fd);
-			return;
+			refuse(fd, ENOMEM, "the daemon is out of memory");
+			continue;
 		}
 		c->fd = fd;
 		if (pa_peer_get(fd, &c->peer) < 0) {
 			client_free(c);
 			continue;
 		}
-		(void)set_nonblock(fd);
+		if (c->peer.uid != 0 && r->d->max_clients_per_user &&
+		    connections_of(r, c->peer.uid) >= r->d->max_clients_per_user) {
+			c->fd = -1;
+			client_free(c);
+			refuse(fd, EBUSY, "too many connections from this user; close some and try again");
+			continue;
+		}
 		r->clients[r->n++] = c;
 		r->d->n_clients = r->n;
 	}

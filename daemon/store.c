@@ -18,7 +18,7 @@
 
 #include "daemon.h"
 
-#define SCHEMA_VERSION 1
+#define SCHEMA_VERSION 2
 
 struct pa_store {
 	sqlite3 *db;
@@ -41,6 +41,17 @@ static const char schema_v1[] =
 	"CREATE TABLE IF NOT EXISTS audit ("
 	"  id INTEGER PRIMARY KEY, time_unix_ns INTEGER, uid INTEGER, gid INTEGER, pid INTEGER,"
 	"  method TEXT, params TEXT, result TEXT);";
+
+/* v1 -> v2 (issue 5): per-window p90, max and errors of baselines (the
+ * statistical verdict's evidence), the period a baseline covers, and an index
+ * to read one event's windows. Rows written by v1 keep NULL there. */
+static const char schema_v2[] =
+	"ALTER TABLE baseline_windows ADD COLUMN errors INTEGER;"
+	"ALTER TABLE baseline_windows ADD COLUMN p90_ns INTEGER;"
+	"ALTER TABLE baseline_windows ADD COLUMN max_ns INTEGER;"
+	"ALTER TABLE baselines ADD COLUMN period_start_ns INTEGER;"
+	"ALTER TABLE baselines ADD COLUMN period_end_ns INTEGER;"
+	"CREATE INDEX IF NOT EXISTS baseline_windows_by_event ON baseline_windows (baseline_id, event, start_ns);";
 
 static int exec(struct pa_store *s, const char *sql)
 {
@@ -95,6 +106,8 @@ static int migrate(struct pa_store *s, char *err, size_t errlen)
 		goto fail;
 	/* v0 -> v1: the initial tables. Later versions add ALTERs here, one step per version. */
 	if (v < 1 && exec(s, schema_v1) < 0)
+		goto fail_rollback;
+	if (v < 2 && exec(s, schema_v2) < 0)
 		goto fail_rollback;
 	snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", SCHEMA_VERSION);
 	if (exec(s, sql) < 0 || pa_store_commit(s) < 0)
@@ -277,6 +290,7 @@ json_t *pa_store_audit_list(struct pa_store *s, unsigned int limit)
 }
 
 int pa_store_save_baseline(struct pa_store *s, const char *name, uint64_t created_ns, const char *env_json,
+			   uint64_t period_start_ns, uint64_t period_end_ns,
 			   const struct pa_event_summary *ev, unsigned int n_ev,
 			   const struct pa_baseline_window *w, unsigned int n_w)
 {
@@ -290,13 +304,16 @@ int pa_store_save_baseline(struct pa_store *s, const char *name, uint64_t create
 	if (sqlite3_step(st) != SQLITE_DONE)
 		goto out;
 	sqlite3_finalize(st);
-	if (sqlite3_prepare_v2(s->db, "INSERT INTO baselines (name, created_ns, created_unix, env) VALUES (?, ?, ?, ?)",
+	if (sqlite3_prepare_v2(s->db, "INSERT INTO baselines (name, created_ns, created_unix, env, period_start_ns, "
+			       "period_end_ns) VALUES (?, ?, ?, ?, ?, ?)",
 			       -1, &st, NULL) != SQLITE_OK)
 		return -EIO;
 	sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)created_ns);
 	sqlite3_bind_int64(st, 3, (sqlite3_int64)(unix_ns() / 1000000000ull));
 	sqlite3_bind_text(st, 4, env_json ? env_json : "{}", -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 5, (sqlite3_int64)period_start_ns);
+	sqlite3_bind_int64(st, 6, (sqlite3_int64)period_end_ns);
 	if (sqlite3_step(st) != SQLITE_DONE)
 		goto out;
 	id = sqlite3_last_insert_rowid(s->db);
@@ -320,7 +337,9 @@ int pa_store_save_baseline(struct pa_store *s, const char *name, uint64_t create
 			goto out;
 	}
 	sqlite3_finalize(st);
-	if (sqlite3_prepare_v2(s->db, "INSERT INTO baseline_windows VALUES (?, ?, ?, ?, ?, ?, ?, ?)", -1, &st,
+	if (sqlite3_prepare_v2(s->db, "INSERT INTO baseline_windows (baseline_id, event, start_ns, end_ns, count, "
+			       "total_ns, p50_ns, p99_ns, errors, p90_ns, max_ns) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+			       -1, &st,
 			       NULL) != SQLITE_OK)
 		return -EIO;
 	for (unsigned int i = 0; i < n_w; i++) {
@@ -333,6 +352,9 @@ int pa_store_save_baseline(struct pa_store *s, const char *name, uint64_t create
 		sqlite3_bind_int64(st, 6, (sqlite3_int64)w[i].total_ns);
 		sqlite3_bind_int64(st, 7, (sqlite3_int64)w[i].p50_ns);
 		sqlite3_bind_int64(st, 8, (sqlite3_int64)w[i].p99_ns);
+		sqlite3_bind_int64(st, 9, (sqlite3_int64)w[i].errors);
+		sqlite3_bind_int64(st, 10, (sqlite3_int64)w[i].p90_ns);
+		sqlite3_bind_int64(st, 11, (sqlite3_int64)w[i].max_ns);
 		if (sqlite3_step(st) != SQLITE_DONE)
 			goto out;
 	}
@@ -392,4 +414,131 @@ int pa_store_count_baselines(struct pa_store *s)
 		n = sqlite3_column_int(st, 0);
 	sqlite3_finalize(st);
 	return n;
+}
+
+int pa_store_baseline_info(struct pa_store *s, const char *name, struct pa_baseline_info *ret)
+{
+	sqlite3_stmt *st;
+	int rc, r;
+
+	if (sqlite3_prepare_v2(s->db, "SELECT b.id, b.created_ns, b.created_unix, b.env, b.period_start_ns, "
+			       "b.period_end_ns, (SELECT count(DISTINCT start_ns) FROM baseline_windows w "
+			       "WHERE w.baseline_id = b.id) FROM baselines b WHERE b.name = ?", -1, &st, NULL) != SQLITE_OK)
+		return -EIO;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		const char *env = (const char *)sqlite3_column_text(st, 3);
+
+		memset(ret, 0, sizeof(*ret));
+		snprintf(ret->name, sizeof(ret->name), "%s", name);
+		ret->id = sqlite3_column_int64(st, 0);
+		ret->created_ns = (uint64_t)sqlite3_column_int64(st, 1);
+		ret->created_unix = (uint64_t)sqlite3_column_int64(st, 2);
+		snprintf(ret->env, sizeof(ret->env), "%s", env ? env : "{}");
+		ret->period_start_ns = (uint64_t)sqlite3_column_int64(st, 4);
+		ret->period_end_ns = (uint64_t)sqlite3_column_int64(st, 5);
+		ret->n_windows = (uint32_t)sqlite3_column_int64(st, 6);
+		r = 0;
+	} else {
+		r = rc == SQLITE_DONE ? -ENOENT : -EIO;
+	}
+	sqlite3_finalize(st);
+	return r;
+}
+
+int pa_store_baseline_windows(struct pa_store *s, int64_t baseline_id, unsigned int event,
+			      struct pa_baseline_window **ret)
+{
+	struct pa_baseline_window *w = NULL, *nw;
+	size_t n = 0, cap = 0;
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(s->db, "SELECT start_ns, end_ns, count, total_ns, p50_ns, p99_ns, "
+			       "coalesce(errors, 0), coalesce(p90_ns, p99_ns), coalesce(max_ns, p99_ns) "
+			       "FROM baseline_windows WHERE baseline_id = ? AND event = ? ORDER BY start_ns",
+			       -1, &st, NULL) != SQLITE_OK)
+		return -EIO;
+	sqlite3_bind_int64(st, 1, baseline_id);
+	sqlite3_bind_int64(st, 2, event);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (n == cap) {
+			cap = cap ? 2 * cap : 64;
+			nw = realloc(w, cap * sizeof(*w));
+			if (!nw) {
+				rc = SQLITE_NOMEM;
+				break;
+			}
+			w = nw;
+		}
+		w[n].event = event;
+		w[n].start_ns = (uint64_t)sqlite3_column_int64(st, 0);
+		w[n].end_ns = (uint64_t)sqlite3_column_int64(st, 1);
+		w[n].count = (uint64_t)sqlite3_column_int64(st, 2);
+		w[n].total_ns = (uint64_t)sqlite3_column_int64(st, 3);
+		w[n].p50_ns = (uint64_t)sqlite3_column_int64(st, 4);
+		w[n].p99_ns = (uint64_t)sqlite3_column_int64(st, 5);
+		w[n].errors = (uint64_t)sqlite3_column_int64(st, 6);
+		w[n].p90_ns = (uint64_t)sqlite3_column_int64(st, 7);
+		w[n].max_ns = (uint64_t)sqlite3_column_int64(st, 8);
+		n++;
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		free(w);
+		return rc == SQLITE_NOMEM ? -ENOMEM : -EIO;
+	}
+	*ret = w;
+	return (int)n;
+}
+
+json_t *pa_store_baseline_list(struct pa_store *s)
+{
+	sqlite3_stmt *st;
+	json_t *a = json_array();
+	int rc;
+
+	if (!a)
+		return NULL;
+	if (sqlite3_prepare_v2(s->db, "SELECT b.name, b.created_unix, b.env, coalesce(b.period_start_ns, 0), "
+			       "coalesce(b.period_end_ns, 0), (SELECT count(DISTINCT start_ns) FROM baseline_windows w "
+			       "WHERE w.baseline_id = b.id) FROM baselines b ORDER BY b.created_unix, b.id",
+			       -1, &st, NULL) != SQLITE_OK) {
+		json_decref(a);
+		return NULL;
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *env = (const char *)sqlite3_column_text(st, 2);
+		json_t *e = env ? json_loads(env, 0, NULL) : NULL;
+
+		json_array_append_new(a, json_pack("{ss sI so sI sI sI}",
+			"name", (const char *)sqlite3_column_text(st, 0) ?: "",
+			"created_unix", (json_int_t)sqlite3_column_int64(st, 1),
+			"environment", e ? e : json_object(),
+			"period_start_ns", (json_int_t)sqlite3_column_int64(st, 3),
+			"period_end_ns", (json_int_t)sqlite3_column_int64(st, 4),
+			"windows", (json_int_t)sqlite3_column_int64(st, 5)));
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		json_decref(a);
+		return NULL;
+	}
+	return a;
+}
+
+int pa_store_delete_baseline(struct pa_store *s, const char *name)
+{
+	sqlite3_stmt *st;
+	int r;
+
+	if (sqlite3_prepare_v2(s->db, "DELETE FROM baselines WHERE name = ?", -1, &st, NULL) != SQLITE_OK)
+		return -EIO;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
+	r = sqlite3_step(st) == SQLITE_DONE ? 0 : -EIO;
+	sqlite3_finalize(st);
+	if (r == 0 && sqlite3_changes(s->db) == 0)
+		r = -ENOENT;
+	return r;
 }

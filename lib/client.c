@@ -463,6 +463,21 @@ kern_return_t perf_check_regression_verdict(perf_host_t *h, unsigned int event, 
 	ret->completeness = completeness_of(json_object_get(res, "completeness"));
 	reason = json_string_value(json_object_get(res, "reason"));
 	snprintf(ret->reason, sizeof(ret->reason), "%s", reason ? reason : "");
+	{
+		json_t *m = json_array_get(json_object_get(res, "metrics"), 0); /* p50 */
+
+		ret->ci_valid = json_is_true(json_object_get(m, "ci_valid"));
+		ret->ci_lo_pct = json_number_value(json_object_get(m, "ci_lo_pct"));
+		ret->ci_hi_pct = json_number_value(json_object_get(m, "ci_hi_pct"));
+		ret->p_value = m ? json_number_value(json_object_get(m, "p_adjusted")) : 1.0;
+		if (pa_json_u64(json_object_get(res, "baseline_windows"), &u))
+			ret->baseline_windows = (unsigned int)u;
+		if (pa_json_u64(json_object_get(res, "current_windows"), &u))
+			ret->current_windows = (unsigned int)u;
+		if (pa_json_u64(json_object_get(res, "more_windows"), &u))
+			ret->more_windows = (unsigned int)u;
+		ret->environment_match = !json_is_false(json_object_get(json_object_get(res, "environment"), "match"));
+	}
 	json_decref(res);
 	return 0;
 }

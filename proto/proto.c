@@ -36,11 +36,17 @@ static const struct pa_param_def stats_params[] = {
 };
 static const struct pa_param_def baseline_params[] = {
 	P("name", PA_PT_STRING, 63),
+	P("last_ms", PA_PT_UINT, 86400000),
+};
+static const struct pa_param_def baseline_name_params[] = {
+	P("name", PA_PT_STRING, 63),
 };
 static const struct pa_param_def check_params[] = {
 	P("event", PA_PT_EVENT, 0),
 	P("threshold_pct", PA_PT_UINT, 10000),
 	P("baseline", PA_PT_STRING, 63),
+	P("last_ms", PA_PT_UINT, 86400000),
+	P("min_windows", PA_PT_UINT, 1000),
 };
 static const struct pa_param_def samples_params[] = {
 	P("max", PA_PT_UINT, 65536),
@@ -71,6 +77,9 @@ static const struct pa_method_def methods[PA_METHOD_MAX] = {
 	M(PA_M_CHECK_REGRESSION, "check_regression", PA_RIGHT_OBSERVE, check_params),
 	M(PA_M_SAMPLES, "samples", PA_RIGHT_OBSERVE, samples_params),
 	M(PA_M_AUDIT, "audit", PA_RIGHT_OBSERVE, audit_params),
+	M0(PA_M_BASELINES, "baselines", PA_RIGHT_OBSERVE),
+	M(PA_M_BASELINE_SHOW, "baseline_show", PA_RIGHT_OBSERVE, baseline_name_params),
+	M(PA_M_BASELINE_DELETE, "baseline_delete", PA_RIGHT_CONFIGURE, baseline_name_params),
 	M(PA_M_TOP, "top", PA_RIGHT_OBSERVE, top_params),
 	M(PA_M_CORRELATE, "correlate", PA_RIGHT_OBSERVE, correlate_params),
 };

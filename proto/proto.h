@@ -51,6 +51,9 @@ enum pa_method_id {
 	PA_M_CHECK_REGRESSION,
 	PA_M_SAMPLES,
 	PA_M_AUDIT,
+	PA_M_BASELINES,        /* issue 5: list, show and delete baselines */
+	PA_M_BASELINE_SHOW,
+	PA_M_BASELINE_DELETE,
 	PA_M_TOP,       /* resource tracking (issue 6) */
 	PA_M_CORRELATE, /* event correlation (issue 6) */
 	PA_METHOD_MAX,

@@ -18,6 +18,8 @@ PKGS_TEST="libcmocka-dev linux-perf bpftrace util-linux procps tmux qemu-user jq
 # Export validators (issue 7): babeltrace2 reads CTF, prometheus gives promtool
 # and the server scraped in a test; node runs the npm trace parser.
 PKGS_TEST="$PKGS_TEST babeltrace2 prometheus nodejs"
+# ports/gnumach/ CI checks: Debian's MIG and GNU Mach headers.
+PKGS_TEST="$PKGS_TEST mig-x86-64-gnu gnumach-dev"
 
 missing=""
 for p in $PKGS_BUILD $PKGS_TEST; do

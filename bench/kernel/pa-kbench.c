@@ -9,7 +9,10 @@
  *   stream ours, but every event offered to the stream (10M samples/s/CPU,
  *          65536-sample ring), drained on wake-up; prints to stderr
  *          "stream: SAMPLES samples DROPPED dropped SECONDS s"
- * The command's output passes through; exit status is the command's.
+ * The command's output passes through; exit status is the command's. Last,
+ * "cpu-seconds S" goes to stderr: user + system CPU time of the command and
+ * its waited-for descendants (the programs run in their context), which
+ * other load on a shared machine inflates far less than wall time.
  *
  * With PA_KBENCH_PROGSTATS=1, kernel.bpf_stats is turned on and the mean
  * run time of every program is printed to stderr afterwards.
@@ -22,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -136,6 +140,14 @@ int main(int argc, char **argv)
 						(unsigned long long)info.run_cnt,
 						(double)info.run_time_ns / (double)info.run_cnt);
 			}
+	}
+	{
+		struct rusage ru;
+
+		if (getrusage(RUSAGE_CHILDREN, &ru) == 0)
+			fprintf(stderr, "cpu-seconds %.6f\n",
+				(double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+				(double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6);
 	}
 	pa_collector_free(col);
 	empty_bpf__destroy(empty);

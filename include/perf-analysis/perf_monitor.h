@@ -152,22 +152,31 @@ kern_return_t perf_set_baseline_named(perf_host_t *host, const char *name);
 
 /*
  * The seed's check: *regression = TRUE when `event` regressed by more than
- * threshold_pct percent against the baseline "default". An inconclusive
- * comparison (no data on one side) answers FALSE; use
- * perf_check_regression_verdict() to tell it from a pass.
+ * threshold_pct percent against the baseline "default": the statistical
+ * verdict over windows (docs/regression.md) is REGRESSION. An inconclusive
+ * comparison (too few windows, or an interval that contains the threshold)
+ * answers FALSE; use perf_check_regression_verdict() to tell it from a pass.
  */
 kern_return_t perf_check_regression(perf_host_t *host, unsigned int event, uint32_t threshold_pct,
 				    boolean_t *regression);
 
-enum perf_verdict { PERF_VERDICT_OK = 0, PERF_VERDICT_REGRESSION = 1, PERF_VERDICT_INCONCLUSIVE = 2 };
+/* The values are perf-analysis check-regression's exit codes. */
+enum perf_verdict { PERF_VERDICT_OK = 0, PERF_VERDICT_REGRESSION = 1, PERF_VERDICT_INCONCLUSIVE = 3 };
 
 struct perf_regression_verdict {
 	int verdict;                       /* enum perf_verdict */
-	double change_pct;                 /* change of the mean, percent */
+	double change_pct;                 /* Hodges-Lehmann change of the per-window medians, percent */
 	unsigned long long baseline_avg_ns, current_avg_ns;
 	unsigned long long baseline_count, current_count;
 	int completeness;                  /* enum perf_completeness, worst of both periods */
 	char reason[160];
+	/* The statistics behind the verdict (per-window medians; --json has the p99s too). */
+	double ci_lo_pct, ci_hi_pct;       /* interval of change_pct; valid if ci_valid */
+	int ci_valid;
+	double p_value;                    /* one-sided Mann-Whitney p, Holm-adjusted across the metrics */
+	unsigned int baseline_windows, current_windows;
+	unsigned int more_windows;         /* INCONCLUSIVE: current windows expected to decide; 0 otherwise or unknown */
+	int environment_match;             /* 0: the baseline was taken in a different environment */
 };
 
 /* The richer check; baseline NULL = "default". */

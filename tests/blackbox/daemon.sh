@@ -20,8 +20,13 @@ trap pa_cleanup EXIT
 
 # pa_start [DAEMON OPTIONS]: start the daemon, return once it answers on its socket (0) or it died (1).
 # (A crashed daemon leaves a stale socket file behind, so existence alone is not enough.)
+# PA_ULIMIT_N=N starts it with at most N open files.
 pa_start() {
-	"$PAD" "$@" 2>>"$PA_DIR/daemon.log" &
+	if [ -n "${PA_ULIMIT_N:-}" ]; then
+		(ulimit -n "$PA_ULIMIT_N" && exec "$PAD" "$@") 2>>"$PA_DIR/daemon.log" &
+	else
+		"$PAD" "$@" 2>>"$PA_DIR/daemon.log" &
+	fi
 	PA_PID=$!
 	for _ in $(seq 100); do
 		[ -S "$PERF_ANALYSIS_SOCKET" ] &&

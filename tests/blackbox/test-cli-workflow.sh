@@ -85,7 +85,9 @@ run $SEED check-regression -e 2 -t 30
 verdict=${OUT%%:*}
 case "$verdict/$RC" in
 OK/0 | REGRESSION/1) [ "$KERNEL" = yes ] && t_ok || t_fail "verdict $verdict without kernel capture" ;;
-INCONCLUSIVE/3) [ "$KERNEL" = no ] && t_ok || t_fail "INCONCLUSIVE although events were captured: $OUT" ;;
+# The statistical verdict (issue 5) needs 5 windows a side: a sub-second run says so.
+INCONCLUSIVE/3) case $KERNEL/$OUT in no/* | yes/*"too few windows"*) t_ok ;;
+	*) t_fail "INCONCLUSIVE although events were captured: $OUT" ;; esac ;;
 *) t_fail "verdict '$OUT' with exit $RC" ;;
 esac
 

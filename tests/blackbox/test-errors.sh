@@ -44,9 +44,9 @@ t_begin "option without its value: exit 2"
 run $PA monitor -i
 expect_rc 2 && expect_err "option '-i' needs a value" && t_ok
 
-t_begin "check-regression without -e: exit 2, says which option"
-run $PA check-regression -t 20
-expect_rc 2 && expect_err "give -e EVENT" && t_ok
+t_begin "check-regression with a threshold that is not a number: exit 2, names the option"
+run $PA check-regression -t fast
+expect_rc 2 && expect_err "-t 'fast' is not a whole number" && t_ok
 
 t_begin "too many arguments: exit 2"
 run $PA stats 1 2

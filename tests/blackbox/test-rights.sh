@@ -72,6 +72,14 @@ t_begin "perf-analysis audit shows the refused attempt by nobody"
 run $PA audit -n 50
 expect_rc 0 && case $OUT in *"nobody"*"configure"*"EPERM: refused"*) t_ok ;; *) t_fail "$OUT" ;; esac
 
+t_begin "one non-root user cannot take every connection: the 65th is refused, root is still served"
+as_nobody_in_group $RAWSOCK "$PERF_ANALYSIS_SOCKET" hold 70 2 >"$PA_DIR/hold.out" &
+hold=$!
+sleep 1
+$PA status >/dev/null && h=yes || h=no
+wait $hold
+t_assert_eq "served to nobody" 64 "$(cat "$PA_DIR/hold.out")" && t_assert_eq "root served" yes "$h" && t_ok
+
 t_begin "with the configure group set, a member may configure"
 pa_stop
 pa_start --observe-group "$GID" --configure-group "$GID" || t_fail "restart"

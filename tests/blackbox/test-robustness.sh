@@ -72,4 +72,19 @@ t_begin "after all that the daemon still answers and has no clients left over"
 sleep 0.3
 n=$($PA --json status | jq .clients)
 t_assert_eq "clients (this one)" 1 "$n" && t_ok
+
+t_begin "out of file descriptors: extra clients are refused, the daemon neither spins nor dies"
+pa_stop
+PA_ULIMIT_N=128 pa_start || t_fail "start with ulimit -n 128: $(tail -3 "$PA_DIR/daemon.log")"
+cpu() { awk '{print $14 + $15}' "/proc/$PA_PID/stat"; }
+before=$(cpu)
+$RAWSOCK "$PERF_ANALYSIS_SOCKET" hold 200 2 >"$PA_DIR/hold.out" &
+hold=$!
+wait $hold
+after=$(cpu)
+got=$(cat "$PA_DIR/hold.out")
+ticks=$((after - before))
+# some clients are served, some refused; 2 s of a spinning loop would be ~200 ticks
+if [ "$got" -gt 0 ] && [ "$got" -lt 200 ] && [ "$ticks" -lt 50 ] && healthy; then t_ok
+else t_fail "served $got of 200, daemon used $ticks ticks"; fi
 t_done
