@@ -62,6 +62,8 @@ static void usage(FILE *f)
 	      "      --max-clients N         connections served at once (default 1024)\n"
 	      "      --max-clients-per-user N  connections per non-root user (default 64; 0 = no limit)\n"
 	      "      --bpf-stats             measure the eBPF programs' own run time (kernel.bpf_stats_enabled)\n"
+	      "      --no-resources          do not load resource tracking and correlation (top, correlate):\n"
+	      "                              saves its cost on sys_enter/sys_exit/sched_switch\n"
 	      "  -h, --help                  this help\n"
 	      "  -V, --version               print the version\n"
 	      "\n"
@@ -160,7 +162,8 @@ static void resolve_group(const char *name, const char *what, bool *ret_valid, g
 		pa_log("group '%s' does not exist: only root may %s (create it: groupadd %s)", name, what, name);
 }
 
-enum { OPT_WINDOWS = 0x100, OPT_OBSERVE_GROUP, OPT_CONFIGURE_GROUP, OPT_CLIENT_TIMEOUT, OPT_MAX_CLIENTS, OPT_BPF_STATS, OPT_MAX_PER_USER };
+enum { OPT_WINDOWS = 0x100, OPT_OBSERVE_GROUP, OPT_CONFIGURE_GROUP, OPT_CLIENT_TIMEOUT, OPT_MAX_CLIENTS, OPT_BPF_STATS, OPT_MAX_PER_USER,
+       OPT_NO_RESOURCES };
 
 int main(int argc, char **argv)
 {
@@ -175,12 +178,13 @@ int main(int argc, char **argv)
 		{ "max-clients", required_argument, NULL, OPT_MAX_CLIENTS },
 		{ "bpf-stats", no_argument, NULL, OPT_BPF_STATS },
 		{ "max-clients-per-user", required_argument, NULL, OPT_MAX_PER_USER },
+		{ "no-resources", no_argument, NULL, OPT_NO_RESOURCES },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ 0 },
 	};
 	struct pa_daemon d = { .lock_fd = -1 };
-	bool bpf_stats = false;
+	bool bpf_stats = false, resources = true;
 	const char *observe_group = PA_DEFAULT_GROUP, *configure_group = PA_DEFAULT_GROUP;
 	uint32_t window_ms = 1000, windows = 300, timeout_ms = 5000, max_clients = 1024, per_user = 64;
 	struct rlimit rl;
@@ -206,6 +210,7 @@ int main(int argc, char **argv)
 			break;
 		case OPT_MAX_CLIENTS: if (parse_u32("--max-clients", optarg, 1, 65536, &max_clients) < 0) return 2; break;
 		case OPT_BPF_STATS: bpf_stats = true; break;
+		case OPT_NO_RESOURCES: resources = false; break;
 		case OPT_MAX_PER_USER:
 			if (parse_u32("--max-clients-per-user", optarg, 0, 65536, &per_user) < 0) return 2;
 			break;
@@ -278,7 +283,12 @@ int main(int argc, char **argv)
 			pa_log("kernel capture unavailable: %s; serving without kernel events", d.collector_why);
 		}
 	}
-	r = pa_resources_open(&d.resources, &d.resources_why);
+	if (resources) {
+		r = pa_resources_open(&d.resources, &d.resources_why);
+	} else {
+		r = -ECANCELED;
+		d.resources_why = "turned off with --no-resources";
+	}
 	if (r < 0) {
 		d.resources = NULL;
 		pa_log("resource tracking unavailable: %s", d.resources_why ? d.resources_why : strerror(-r));

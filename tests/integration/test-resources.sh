@@ -37,20 +37,34 @@ out=$("$LOAD" cpu 3000)
 pid=$(kv pid "$out")
 ms=$(kv cpu_ms "$out")
 top=$("$PA" --json top --by cpu -n 5)
-first=$(jq -r '.rows[0].pid' <<<"$top")
 ns=$(jq -r --argjson p "$pid" '.rows[] | select(.pid == $p) | .cpu_ns' <<<"$top")
-if [ "$first" != "$pid" ]; then
-	t_fail "first row is pid $first, not the burner $pid: $(jq -c '[.rows[] | {pid, comm, cpu_ns}]' <<<"$top")"
+# On a shared machine another CPU hog may run beside the test: a row above the
+# burner must then really have used that much CPU, by the kernel's own count
+# in /proc (which also holds its time from before the daemon started).
+above_ok=1 above=""
+for p in $(jq -r --argjson p "$pid" '[.rows[].pid] | .[:index($p)] | .[]' <<<"$top"); do
+	ours=$(jq --argjson p "$p" '.rows[] | select(.pid == $p) | .cpu_ns' <<<"$top")
+	if [ -r "/proc/$p/stat" ]; then
+		theirs=$(awk -v hz="$(getconf CLK_TCK)" '{ sub(/.*\) /, ""); printf "%.0f", ($12 + $13) * 1e9 / hz }' \
+			"/proc/$p/stat")
+		[ "$theirs" -ge $((ours * 95 / 100 - 20000000)) ] || above_ok=0
+		above="$above $p($(cat /proc/$p/comm 2>/dev/null): ours $ours, /proc $theirs)"
+	else
+		above="$above $p(exited, ours $ours)"
+	fi
+done
+if [ -z "$ns" ] || [ $above_ok = 0 ]; then
+	t_fail "burner $pid: $ns ns; rows above it:$above: $(jq -c '[.rows[] | {pid, comm, cpu_ns}]' <<<"$top")"
 elif ! awk -v ns="$ns" -v ms="$ms" 'BEGIN { r = ns / (ms * 1e6); exit !(r >= 0.95 && r <= 1.10) }'; then
 	t_fail "cpu_ns $ns against the burner's own ${ms} ms"
 else
 	t_ok
-	echo "# burner: ${ms} ms measured by itself, ${ns} ns tracked"
+	echo "# burner: ${ms} ms measured by itself, ${ns} ns tracked${above:+; busier processes beside the test:$above}"
 fi
 
-t_begin "the human table of top lists the burner first"
-run "$PA" top -n 3
-if [ "$RC" = 0 ] && [[ $(sed -n 2p <<<"$OUT") == *" $pid "*res-load* ]]; then t_ok; else t_fail "rc=$RC: $OUT $ERR"; fi
+t_begin "the human table of top lists the burner with its command"
+run "$PA" top -n 5
+if [ "$RC" = 0 ] && grep -q "^ *$pid  *1 res-load " <<<"$OUT"; then t_ok; else t_fail "rc=$RC: $OUT $ERR"; fi
 
 t_begin "top --by syscall --threads --pid: one thread, time in syscalls"
 top=$("$PA" --json top --by syscall --threads --pid "$pid")
