@@ -404,6 +404,18 @@ INSTR_CHECK_BINS += $(PA_TOOLS) $(BUILD)/tests/blackbox/rawsock
 endif
 check: $(INSTR_CHECK_BINS)
 
+# The daemon side wired (app.attach in perf-analysisd): black-box test with a
+# multi-thread instrumented program, built as a user's program.
+APP_THREADS := $(BUILD)/tests/blackbox/app-threads
+$(APP_THREADS): tests/blackbox/app-threads.c $(LIBPA_SO)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) -std=gnu11 -Wall -Wextra -O2 -Iinclude $< -o $@ -L$(BUILD) -lperfanalysis -lpthread \
+		-Wl,-rpath,'$$ORIGIN/../..'
+ifeq ($(PA_CORE_READY),yes)
+tests/blackbox/test-app-attach.sh: $(APP_THREADS) $(INSTR_SEED)
+endif
+
 # Benchmark: bench/instrument/ is outside bench/*.c, which bench-core links.
 INSTR_BENCH := $(BUILD)/bench/instrument/bench-instrument
 INSTR_BENCH_OBJ := $(BUILD)/bench/instrument/bench-instrument.o $(BUILD)/bench/instrument/lttng-tp.o

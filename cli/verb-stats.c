@@ -7,6 +7,39 @@
 
 enum { O_LAST = 0x100, O_SINCE_BASELINE };
 
+static unsigned long long prog_u64(json_t *o, const char *k)
+{
+	json_t *v = json_object_get(o, k);
+
+	return json_is_integer(v) && json_integer_value(v) > 0 ? (unsigned long long)json_integer_value(v) : 0;
+}
+
+/* Instrumented programs (docs/app-instrumentation.md): one table each, losses on the line above it. */
+static void print_programs(FILE *f, json_t *progs)
+{
+	size_t i;
+	json_t *p;
+
+	json_array_foreach(progs, i, p) {
+		fprintf(f, "\nprogram %llu (%s), %s: %llu events received, %llu dropped (ring full), "
+			"%llu lost (no ring free), %llu before the daemon attached",
+			prog_u64(p, "pid"), json_string_value(json_object_get(p, "comm")),
+			json_is_true(json_object_get(p, "attached")) ? "attached" :
+			json_is_true(json_object_get(p, "exited")) ? "exited" : "released",
+			prog_u64(p, "received"), prog_u64(p, "dropped"), prog_u64(p, "no_ring"),
+			prog_u64(p, "unattached"));
+		if (prog_u64(p, "untracked"))
+			fprintf(f, ", %llu not tracked (too many program events)", prog_u64(p, "untracked"));
+		if (prog_u64(p, "invalid"))
+			fprintf(f, ", %llu with a reserved event id", prog_u64(p, "invalid"));
+		fputc('\n', f);
+		cli_print_stats_table(f, json_object_get(p, "events"), false);
+		if (prog_u64(p, "lost"))
+			fprintf(f, "note: program %llu lost %llu events: its figures are lossy\n", prog_u64(p, "pid"),
+				prog_u64(p, "lost"));
+	}
+}
+
 static int run(struct cli *cli, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -56,6 +89,7 @@ static int run(struct cli *cli, int argc, char **argv)
 		cli_print_json(res);
 	} else {
 		cli_print_stats_table(stdout, json_object_get(res, "events"), true);
+		print_programs(stdout, json_object_get(res, "programs"));
 		if (!json_is_true(json_object_get(res, "enabled")))
 			fprintf(stderr, "perf-analysis: monitoring is disabled; these are the figures up to when it "
 				"was disabled (start it with: perf-analysis enable)\n");
@@ -73,7 +107,8 @@ const struct verb verb_stats = {
 		 "  --last SECONDS     only the last SECONDS of closed windows\n"
 		 "  --since-baseline   only what happened since the last baseline\n"
 		 "Counts, totals, min and max are exact; percentiles are within 1/64 (1.6 %).\n"
-		 "DATA says whether the figures saw every event: complete, sampled, or lossy.\n\n"
+		 "DATA says whether the figures saw every event: complete, sampled, or lossy.\n"
+		 "Instrumented programs' events follow, one table per process, with what each dropped.\n\n"
 		 "EXAMPLES:\n  perf-analysis stats\n  perf-analysis stats 2\n  perf-analysis stats vm_alloc --last 10\n"
 		 "  perf-analysis --json stats\n",
 };

@@ -98,6 +98,8 @@ struct pa_daemon {
 	unsigned int max_clients;
 	unsigned int max_clients_per_user; /* for non-root users; 0 = no limit */
 	unsigned int n_clients;
+
+	struct pa_apps *apps;     /* instrumented programs (apps.h) */
 };
 
 uint64_t pa_now_ns(void);

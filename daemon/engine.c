@@ -14,6 +14,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "apps.h"
 #include "daemon.h"
 #include "events.h"
 #include "histogram.h"
@@ -133,6 +134,7 @@ void pa_engine_tick(struct pa_daemon *d)
 
 	/* Samples are published without wake-ups (BPF_RB_NO_WAKEUP), so drain once per window too. */
 	pa_engine_drain(d);
+	pa_apps_tick(d, d->window_start_ns, now); /* programs' events: drained, same windows */
 	for (unsigned int e = 0; e < PERF_EVENT_MAX; e++) {
 		struct pa_event_state *es = &d->ev[e];
 
@@ -189,6 +191,7 @@ int pa_engine_reset(struct pa_daemon *d)
 		pa_stats_reset(&d->ev[e].base_ref);
 		d->ev[e].base_ref_valid = false;
 	}
+	pa_apps_reset(d);
 	d->period_start_ns = d->window_start_ns = pa_now_ns();
 	return r;
 }

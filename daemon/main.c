@@ -27,6 +27,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "apps.h"
 #include "daemon.h"
 #include "resources.h"
 #include "rpc-server.h"
@@ -293,7 +294,9 @@ int main(int argc, char **argv)
 		d.resources = NULL;
 		pa_log("resource tracking unavailable: %s", d.resources_why ? d.resources_why : strerror(-r));
 	}
-	r = pa_engine_init(&d);
+	r = pa_apps_init(&d);
+	if (r == 0)
+		r = pa_engine_init(&d);
 	if (r < 0) {
 		pa_log("cannot allocate %u windows per event: %s (try --windows with a smaller number)", d.n_windows,
 		       strerror(-r));
@@ -338,13 +341,14 @@ int main(int argc, char **argv)
 
 	for (;;) {
 		int cfd = d.collector ? pa_collector_fd(d.collector) : -1;
+		int apps_ms = pa_apps_poll_timeout_ms(&d); /* programs attached: drain every 5-25 ms */
 		unsigned int n;
 
 		fds[0] = (struct pollfd){ .fd = sfd, .events = POLLIN };
 		fds[1] = (struct pollfd){ .fd = tfd, .events = POLLIN };
 		fds[2] = (struct pollfd){ .fd = cfd, .events = POLLIN };
 		n = pa_rpc_pollfds(rpc, fds + 3, d.max_clients + 1);
-		if (poll(fds, n + 3, 250) < 0 && errno != EINTR) {
+		if (poll(fds, n + 3, apps_ms >= 0 ? apps_ms : 250) < 0 && errno != EINTR) {
 			pa_log("poll: %s", strerror(errno));
 			goto out;
 		}
@@ -365,11 +369,13 @@ int main(int argc, char **argv)
 		if (cfd >= 0 && (fds[2].revents & POLLIN))
 			pa_engine_drain(&d);
 		pa_rpc_handle(rpc, fds + 3, n);
+		pa_apps_poll(&d);
 		pa_rpc_sweep(rpc);
 	}
 	rc = 0;
 out:
 	pa_rpc_free(rpc);
+	pa_apps_done(&d);
 	free(fds);
 	pa_collector_free(d.collector);
 	pa_resources_free(d.resources);

@@ -17,6 +17,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include "apps.h"
 #include "daemon.h"
 #include "events.h"
 #include "histogram.h"
@@ -253,7 +254,7 @@ static int m_stats(struct call *c, json_t **ret)
 	(void)pa_param_uint(c->req, "event", &ev);
 	(void)pa_param_uint(c->req, "last_ms", &last_ms);
 	(void)pa_param_bool(c->req, "since_baseline", &since_baseline);
-	if (ev != UINT64_MAX && ev >= PERF_EVENT_MAX)
+	if (ev != UINT64_MAX && ev >= PERF_EVENT_MAX && (ev < PERF_EVENT_USER_BASE || ev >= PERF_EVENT_ID_LIMIT))
 		return fail(c, ENOENT, "stats: event %llu is not a kernel event and no program registered it",
 			    (unsigned long long)ev);
 	s = malloc(sizeof(*s));
@@ -271,9 +272,10 @@ static int m_stats(struct call *c, json_t **ret)
 		pa_engine_summary(c->d, e, s, &sum);
 		json_array_append_new(a, pa_proto_summary_to_json(&sum));
 	}
-	*ret = json_pack("{so s{sI sI sI} sb}", "events", a, "period", "start_ns", (json_int_t)start,
+	*ret = json_pack("{so s{sI sI sI} sb so}", "events", a, "period", "start_ns", (json_int_t)start,
 			 "end_ns", (json_int_t)end, "windows", (json_int_t)windows,
-			 "enabled", c->d->cfg.enabled);
+			 "enabled", c->d->cfg.enabled,
+			 "programs", pa_apps_stats_json(c->d, ev, last_ms, since_baseline));
 	a = NULL;
 out:
 	json_decref(a);

@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "apps.h"
 #include "daemon.h"
 #include "events.h"
 #include "histogram.h"
@@ -203,11 +204,13 @@ int pa_rx_baseline(struct pa_daemon *d, const struct pa_peer *peer, const struct
 		r = fail(err, EIO, "baseline: cannot write to %s/state.db; no baseline was stored", d->state_dir);
 		goto out;
 	}
-	if (!last_ms)
+	if (!last_ms) {
 		for (unsigned int e = 0; e < PERF_EVENT_MAX; e++) {
 			d->ev[e].base_ref = cum[e];
 			d->ev[e].base_ref_valid = true;
 		}
+		pa_apps_mark_baseline(d); /* programs' events: the same --since-baseline reference */
+	}
 	d->baseline_set_ns = now;
 	a = json_array();
 	for (unsigned int e = 0; a && e < PERF_EVENT_MAX; e++)

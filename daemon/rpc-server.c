@@ -24,6 +24,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "apps.h"
 #include "rpc-server.h"
 
 #define OUT_HIGH_WATER (1u << 20)
@@ -39,6 +40,8 @@ struct client {
 	size_t out_len, out_off, out_cap;
 	uint64_t out_since;  /* last write progress while output is pending */
 	bool closing;        /* close once the output is flushed */
+	int passed_fd;       /* descriptor received with the pending request (SCM_RIGHTS), or -1 */
+	struct pa_app *app;  /* an attached program: the connection stays open while it runs */
 };
 
 struct pa_rpc {
@@ -158,10 +161,14 @@ int pa_rpc_publish(struct pa_rpc *r, char *err, size_t errlen)
 	return 0;
 }
 
-static void client_free(struct client *c)
+static void client_free(struct pa_rpc *r, struct client *c)
 {
 	if (!c)
 		return;
+	if (c->app)
+		pa_apps_conn_closed(r->d, c->app); /* final drain, region released */
+	if (c->passed_fd >= 0)
+		close(c->passed_fd);
 	if (c->fd >= 0)
 		close(c->fd);
 	free(c->in);
@@ -176,7 +183,7 @@ void pa_rpc_free(struct pa_rpc *r)
 	if (!r)
 		return;
 	for (unsigned int i = 0; i < r->n; i++)
-		client_free(r->clients[i]);
+		client_free(r, r->clients[i]);
 	free(r->clients);
 	close(r->fd);
 	if (r->spare_fd >= 0)
@@ -274,8 +281,21 @@ static int process(struct pa_rpc *r, struct client *c)
 
 		if (len && line[len - 1] == '\r')
 			len--;
-		if (len && queue(c, pa_methods_dispatch(r->d, &c->peer, line, len)) < 0)
+		if (c->app) {
+			/* An attached program sends nothing more: ignore whatever it does send. */
+		} else if (len && pa_apps_is_attach(line, len)) {
+			/* app.attach carries a memfd, routed before the generic decoder (apps.c). */
+			if (queue(c, pa_apps_attach(r->d, &c->peer, c->passed_fd, line, len, &c->app)) < 0)
+				return -1;
+			if (!c->app)
+				c->closing = true;
+		} else if (len && queue(c, pa_methods_dispatch(r->d, &c->peer, line, len)) < 0) {
 			return -1;
+		}
+		if (c->passed_fd >= 0) {
+			close(c->passed_fd); /* consumed by app.attach (the mapping stays), or not wanted */
+			c->passed_fd = -1;
+		}
 		start = (size_t)(nl - c->in) + 1;
 	}
 	memmove(c->in, c->in + start, c->in_len - start);
@@ -296,6 +316,42 @@ static int process(struct pa_rpc *r, struct client *c)
 	return 0;
 }
 
+/*
+ * recv() that also takes descriptors sent with SCM_RIGHTS (app.attach): the
+ * first is kept for the request being read, any other is closed at once.
+ */
+static ssize_t recv_fds(struct client *c, char *buf, size_t len)
+{
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(sizeof(int) * 8)];
+	} ctl;
+	struct iovec iov = { .iov_base = buf, .iov_len = len };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf,
+			      .msg_controllen = sizeof(ctl.buf) };
+	ssize_t n = recvmsg(c->fd, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+
+	if (n < 0)
+		return n;
+	for (struct cmsghdr *h = CMSG_FIRSTHDR(&msg); h; h = CMSG_NXTHDR(&msg, h)) {
+		size_t k;
+
+		if (h->cmsg_level != SOL_SOCKET || h->cmsg_type != SCM_RIGHTS)
+			continue;
+		k = (h->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (size_t i = 0; i < k; i++) {
+			int fd;
+
+			memcpy(&fd, CMSG_DATA(h) + i * sizeof(int), sizeof(int));
+			if (c->passed_fd < 0 && !c->app)
+				c->passed_fd = fd;
+			else
+				close(fd);
+		}
+	}
+	return n;
+}
+
 static int client_read(struct pa_rpc *r, struct client *c)
 {
 	for (int rounds = 0; rounds < 4 && !c->closing; rounds++) {
@@ -309,7 +365,7 @@ static int client_read(struct pa_rpc *r, struct client *c)
 			c->in = p;
 			c->in_cap = c->in_len + READ_CHUNK;
 		}
-		n = recv(c->fd, c->in + c->in_len, c->in_cap - c->in_len, MSG_DONTWAIT);
+		n = recv_fds(c, c->in + c->in_len, c->in_cap - c->in_len);
 		if (n == 0)
 			return -1;
 		if (n < 0)
@@ -386,14 +442,15 @@ static void accept_clients(struct pa_rpc *r)
 			continue;
 		}
 		c->fd = fd;
+		c->passed_fd = -1;
 		if (pa_peer_get(fd, &c->peer) < 0) {
-			client_free(c);
+			client_free(r, c);
 			continue;
 		}
 		if (c->peer.uid != 0 && r->d->max_clients_per_user &&
 		    connections_of(r, c->peer.uid) >= r->d->max_clients_per_user) {
 			c->fd = -1;
-			client_free(c);
+			client_free(r, c);
 			refuse(fd, EBUSY, "too many connections from this user; close some and try again");
 			continue;
 		}
@@ -404,7 +461,7 @@ static void accept_clients(struct pa_rpc *r)
 
 static void drop(struct pa_rpc *r, unsigned int i)
 {
-	client_free(r->clients[i]);
+	client_free(r, r->clients[i]);
 	r->clients[i] = r->clients[--r->n];
 	r->d->n_clients = r->n;
 }
@@ -453,6 +510,10 @@ void pa_rpc_sweep(struct pa_rpc *r)
 	for (unsigned int i = r->n; i-- > 0;) {
 		struct client *c = r->clients[i];
 
+		if (c->app && pa_apps_released(c->app)) {
+			drop(r, i); /* the program exited, or its region is no longer drained */
+			continue;
+		}
 		if ((c->in_since && now - c->in_since > limit) || (out_pending(c) && now - c->out_since > limit)) {
 			pa_log("disconnecting pid %d (uid %u): %s for more than %u ms", (int)c->peer.pid,
 			       (unsigned)c->peer.uid, out_pending(c) ? "replies unread" : "request unfinished",

@@ -3,8 +3,8 @@
 #
 # test-instrument-daemon.sh - an instrumented program (examples/instrument-seed)
 # beside the real perf-analysisd: it sends its app.attach request, gets
-# whatever answer the daemon gives (an error while the daemon does not route
-# app.attach yet), and both carry on: the program finishes its work, the daemon
+# whatever answer the daemon gives (now that the daemon routes app.attach, an
+# attach: tests/blackbox/test-app-attach.sh checks the counts), and both carry on: the program finishes its work, the daemon
 # still answers and holds no stale client.
 set -u
 cd "$(dirname "$0")/../.." || exit 1

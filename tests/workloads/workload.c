@@ -37,7 +37,7 @@ static char thread_stack[THREAD_STACK] __attribute__((aligned(4096)));
 struct done {
 	long task_create, task_terminate, thread_create, thread_terminate;
 	long ipc_send, ipc_receive, vm_alloc, vm_free, pages_touched;
-	long switches_at_least, getppid, close_errors, sleep_ns;
+	long switches_at_least, getppid, close_errors, sleep_ns, sleep_wall_ns;
 };
 
 static void die(const char *what)
@@ -249,18 +249,23 @@ int main(int argc, char **argv)
 			die("close(-1) did not fail with EBADF");
 	d.close_errors = closes;
 	if (sleep_us) {
-		struct timespec ts = { sleep_us / 1000000, (sleep_us % 1000000) * 1000 };
+		struct timespec ts = { sleep_us / 1000000, (sleep_us % 1000000) * 1000 }, t0, t1;
 
+		/* the wall time around the call bounds what the kernel may report for it,
+		 * however late a loaded machine wakes us */
+		clock_gettime(CLOCK_MONOTONIC, &t0);
 		while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
 			;
+		clock_gettime(CLOCK_MONOTONIC, &t1);
 		d.sleep_ns = sleep_us * 1000;
+		d.sleep_wall_ns = (t1.tv_sec - t0.tv_sec) * 1000000000L + (t1.tv_nsec - t0.tv_nsec);
 	}
 
 	printf("task_create %ld\ntask_terminate %ld\nthread_create %ld\nthread_terminate %ld\n",
 	       d.task_create, d.task_terminate, d.thread_create, d.thread_terminate);
 	printf("ipc_send %ld\nipc_receive %ld\nvm_alloc %ld\nvm_free %ld\npages_touched %ld\n",
 	       d.ipc_send, d.ipc_receive, d.vm_alloc, d.vm_free, d.pages_touched);
-	printf("switches_at_least %ld\ngetppid %ld\nclose_errors %ld\nsleep_ns %ld\n",
-	       d.switches_at_least, d.getppid, d.close_errors, d.sleep_ns);
+	printf("switches_at_least %ld\ngetppid %ld\nclose_errors %ld\nsleep_ns %ld\nsleep_wall_ns %ld\n",
+	       d.switches_at_least, d.getppid, d.close_errors, d.sleep_ns, d.sleep_wall_ns);
 	return fflush(stdout) ? 2 : 0;
 }
