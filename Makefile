@@ -519,6 +519,28 @@ $(ALERTS_API): tests/blackbox/alerts-api.c $(LIBPA_SO)
 all: $(ALERT_LOAD) $(ALERTS_API)
 tests/blackbox/test-alerts.sh tests/blackbox/test-monitor.sh: $(ALERT_LOAD) $(ALERTS_API)
 
+# Resource tracking and event correlation (issue 6, branch resources):
+# bpf/resources.bpf.c (its skeleton comes from the BPF pattern rules above),
+# daemon/resources.c (DAEMON_OBJ's wildcard takes it), a syscall-name table
+# generated from the kernel headers, and the black-box tests with real
+# workloads (tests/workloads/res-load.c).
+SYSCALL_HDR := /usr/include/x86_64-linux-gnu/asm/unistd_64.h
+$(BUILD)/bpf/resources.bpf.o: bpf/resources.h
+$(BUILD)/daemon/syscall-names.h: $(SYSCALL_HDR)
+	$(call msg,GEN,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)sed -n 's/^#define __NR_\([a-z0-9_]*\) \([0-9]*\)$$/\2 \1/p' $< | \
+		awk '$$1 < 512 { printf "\t[%d] = \"%s\",\n", $$1, $$2 }' > $@
+$(BUILD)/daemon/resources.o: $(BUILD)/bpf/resources.skel.h $(BUILD)/daemon/syscall-names.h
+RES_LOAD := $(BUILD)/tests/workloads/res-load
+$(RES_LOAD): $(BUILD)/tests/workloads/res-load.o
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS_USER)
+RES_TESTS := $(if $(PA_CORE_READY),tests/integration/test-resources.sh)
+$(RES_TESTS): $(PA_TOOLS) $(RES_LOAD)
+TEST_BINS += $(RES_TESTS)
+all: $(RES_LOAD)
+
 # ---------------------------------------------------------------------------
 # `all` first: shell tests are sources, and with .SECONDARY the programs they
 # drive would otherwise count as intermediate files make may skip.

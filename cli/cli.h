@@ -55,6 +55,7 @@ void cli_print_alert(FILE *f, json_t *alert);
  * heaviest tasks; `tty` says whether the screen is redrawn (else one line).
  */
 void cli_monitor_top(struct cli *cli, FILE *f, bool tty, unsigned int rows) __attribute__((weak));
+extern const struct verb verb_top, verb_correlate; /* resource tracking (issue 6) */
 
 /* Call `method` (params stolen, may be NULL); on failure print why and return the exit code (> 0). */
 int cli_call(struct cli *cli, const char *method, json_t *params, json_t **ret_result);

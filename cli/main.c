@@ -20,6 +20,7 @@ static const struct verb *const verbs[] = {
 	&verb_export,
 	&verb_detect, &verb_record, &verb_compare, &verb_trend, /* issue 5 */
 	&verb_alerts,
+	&verb_top, &verb_correlate,
 };
 #define N_VERBS (sizeof(verbs) / sizeof(verbs[0]))
 

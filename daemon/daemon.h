@@ -67,6 +67,7 @@ bool pa_peer_has(const struct pa_peer *p, bool gid_valid, gid_t gid);
 int pa_group_resolve(const char *name, gid_t *ret);
 
 struct pa_store;
+struct pa_resources;
 
 /* Per-event state kept by the engine. */
 struct pa_event_state {
@@ -86,6 +87,8 @@ struct pa_daemon {
 
 	struct pa_collector *collector; /* NULL when the kernel side is unavailable */
 	const char *collector_why;      /* why it is unavailable */
+	struct pa_resources *resources; /* resource tracking and correlation (resources.h); NULL if unavailable */
+	const char *resources_why;      /* why it is unavailable */
 
 	struct pa_event_state ev[PERF_EVENT_MAX];
 	uint64_t start_ns;        /* CLOCK_MONOTONIC at start */

@@ -31,6 +31,7 @@
 #include "apps.h"
 #include "daemon.h"
 #include "http.h"
+#include "resources.h"
 #include "rpc-server.h"
 
 void pa_log(const char *fmt, ...)
@@ -72,6 +73,8 @@ static void usage(FILE *f)
 	      "      --http-allow-remote     allow --http on an address other than loopback (unauthenticated!)\n"
 	      "      --history-interval-ms MS  window history for trend: one row per event every MS (default 10000)\n"
 	      "      --history-retention SECONDS  keep that much history (default 604800, 7 days)\n"
+	      "      --no-resources          do not load resource tracking and correlation (top, correlate):\n"
+	      "                              saves its cost on sys_enter/sys_exit/sched_switch\n"
 	      "  -h, --help                  this help\n"
 	      "  -V, --version               print the version\n"
 	      "\n"
@@ -172,7 +175,7 @@ static void resolve_group(const char *name, const char *what, bool *ret_valid, g
 
 enum { OPT_WINDOWS = 0x100, OPT_OBSERVE_GROUP, OPT_CONFIGURE_GROUP, OPT_CLIENT_TIMEOUT, OPT_MAX_CLIENTS, OPT_BPF_STATS,
        OPT_MAX_PER_USER, OPT_HTTP, OPT_HTTP_ALLOW_REMOTE, OPT_HISTORY_INTERVAL, OPT_HISTORY_RETENTION,
-       OPT_ALERT_COMMAND };
+       OPT_ALERT_COMMAND, OPT_NO_RESOURCES };
 
 int main(int argc, char **argv)
 {
@@ -192,12 +195,13 @@ int main(int argc, char **argv)
 		{ "history-interval-ms", required_argument, NULL, OPT_HISTORY_INTERVAL },
 		{ "history-retention", required_argument, NULL, OPT_HISTORY_RETENTION },
 		{ "alert-command", required_argument, NULL, OPT_ALERT_COMMAND },
+		{ "no-resources", no_argument, NULL, OPT_NO_RESOURCES },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ 0 },
 	};
 	struct pa_daemon d = { .lock_fd = -1 };
-	bool bpf_stats = false;
+	bool bpf_stats = false, resources = true;
 	const char *alert_command = NULL;
 	const char *observe_group = PA_DEFAULT_GROUP, *configure_group = PA_DEFAULT_GROUP;
 	uint32_t window_ms = 1000, windows = 300, timeout_ms = 5000, max_clients = 1024, per_user = 64;
@@ -241,6 +245,7 @@ int main(int argc, char **argv)
 			break;
 		}
 		case OPT_HTTP_ALLOW_REMOTE: http_allow_remote = true; break;
+		case OPT_NO_RESOURCES: resources = false; break;
 		case OPT_MAX_PER_USER:
 			if (parse_u32("--max-clients-per-user", optarg, 0, 65536, &per_user) < 0) return 2;
 			break;
@@ -334,6 +339,16 @@ int main(int argc, char **argv)
 			d.collector_why = why ? why : strerror(-r);
 			pa_log("kernel capture unavailable: %s; serving without kernel events", d.collector_why);
 		}
+	}
+	if (resources) {
+		r = pa_resources_open(&d.resources, &d.resources_why);
+	} else {
+		r = -ECANCELED;
+		d.resources_why = "turned off with --no-resources";
+	}
+	if (r < 0) {
+		d.resources = NULL;
+		pa_log("resource tracking unavailable: %s", d.resources_why ? d.resources_why : strerror(-r));
 	}
 	r = pa_apps_init(&d);
 	if (r == 0)
@@ -433,6 +448,7 @@ out:
 	pa_collector_free(d.collector);
 	if (d.store)
 		pa_history_done(&d);
+	pa_resources_free(d.resources);
 	pa_engine_done(&d);
 	pa_alerts_done(&d);
 	pa_store_free(d.store);

@@ -22,6 +22,7 @@
 #include "daemon.h"
 #include "events.h"
 #include "histogram.h"
+#include "resources.h"
 
 struct call {
 	struct pa_daemon *d;
@@ -330,6 +331,8 @@ static int m_reset(struct call *c, json_t **ret)
 {
 	int r = pa_engine_reset(c->d);
 
+	if (r == 0 && c->d->resources)
+		r = pa_resources_reset(c->d->resources);
 	if (r < 0)
 		return fail(c, EIO, "reset: the kernel side failed to zero its counters: %s", strerror(-r));
 	if (audit_only(c, "ok") < 0)
@@ -437,6 +440,55 @@ static int m_alerts(struct call *c, json_t **ret)
 	return *ret ? 0 : fail(c, ENOMEM, "out of memory");
 }
 
+/* top and correlate: resource tracking (daemon/resources.c) */
+static int resources_ok(struct call *c)
+{
+	if (c->d->resources)
+		return 0;
+	return fail(c, ENOTSUP, "resource tracking is unavailable in this daemon: %s",
+		    c->d->resources_why ? c->d->resources_why : "not loaded");
+}
+
+static int m_top(struct call *c, json_t **ret)
+{
+	const char *by_s = "cpu";
+	uint64_t n = 20, pid = 0;
+	bool threads = false;
+	unsigned int event = 0;
+	int by;
+
+	if (resources_ok(c) < 0)
+		return -c->err.err;
+	(void)pa_param_string(c->req, "by", &by_s);
+	(void)pa_param_uint(c->req, "n", &n);
+	(void)pa_param_bool(c->req, "threads", &threads);
+	(void)pa_param_uint(c->req, "pid", &pid);
+	by = pa_top_by_lookup(by_s);
+	if (by < 0 || by == PA_TOP_EVENT) {
+		int e = pa_event_lookup(NULL, by_s);
+
+		if (e < 0 || e >= PERF_EVENT_MAX)
+			return fail(c, EINVAL, "top: cannot sort by '%s': use cpu, events, io, mem, or a kernel event "
+				    "name (e.g. syscall, ipc_send, page_fault)", by_s);
+		by = PA_TOP_EVENT;
+		event = (unsigned int)e;
+	}
+	*ret = pa_resources_top(c->d->resources, (enum pa_top_by)by, event, (unsigned int)n, threads, (uint32_t)pid);
+	return *ret ? 0 : fail(c, ENOMEM, "out of memory");
+}
+
+static int m_correlate(struct call *c, json_t **ret)
+{
+	uint64_t n = 20, pid = 0;
+
+	if (resources_ok(c) < 0)
+		return -c->err.err;
+	(void)pa_param_uint(c->req, "n", &n);
+	(void)pa_param_uint(c->req, "pid", &pid);
+	*ret = pa_resources_correlate(c->d->resources, (unsigned int)n, (uint32_t)pid);
+	return *ret ? 0 : fail(c, ENOMEM, "out of memory");
+}
+
 typedef int (*handler_fn)(struct call *c, json_t **ret);
 
 static const handler_fn handlers[PA_METHOD_MAX] = {
@@ -455,6 +507,8 @@ static const handler_fn handlers[PA_METHOD_MAX] = {
 	[PA_M_BASELINE_DELETE] = m_baseline_delete,
 	[PA_M_TREND] = m_trend,
 	[PA_M_ALERTS] = m_alerts,
+	[PA_M_TOP] = m_top,
+	[PA_M_CORRELATE] = m_correlate,
 };
 
 static bool allowed(struct pa_daemon *d, const struct pa_peer *p, enum pa_right right)

@@ -76,6 +76,16 @@ static const struct pa_param_def alerts_params[] = {
 	P("limit", PA_PT_UINT, 100000),
 	P("from_oldest", PA_PT_BOOL, 0),
 };
+static const struct pa_param_def top_params[] = {
+	P("by", PA_PT_STRING, 31),
+	P("n", PA_PT_UINT, 100000),
+	P("threads", PA_PT_BOOL, 0),
+	P("pid", PA_PT_UINT, UINT32_MAX),
+};
+static const struct pa_param_def correlate_params[] = {
+	P("n", PA_PT_UINT, 100000),
+	P("pid", PA_PT_UINT, UINT32_MAX),
+};
 
 static const struct pa_method_def methods[PA_METHOD_MAX] = {
 	M0(PA_M_STATUS, "status", PA_RIGHT_OBSERVE),
@@ -93,6 +103,8 @@ static const struct pa_method_def methods[PA_METHOD_MAX] = {
 	M(PA_M_BASELINE_DELETE, "baseline_delete", PA_RIGHT_CONFIGURE, baseline_name_params),
 	M(PA_M_TREND, "trend", PA_RIGHT_OBSERVE, trend_params),
 	M(PA_M_ALERTS, "alerts", PA_RIGHT_OBSERVE, alerts_params),
+	M(PA_M_TOP, "top", PA_RIGHT_OBSERVE, top_params),
+	M(PA_M_CORRELATE, "correlate", PA_RIGHT_OBSERVE, correlate_params),
 };
 
 const struct pa_method_def *pa_proto_method(unsigned int m)

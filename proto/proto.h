@@ -56,6 +56,8 @@ enum pa_method_id {
 	PA_M_BASELINE_DELETE,
 	PA_M_TREND,
 	PA_M_ALERTS,
+	PA_M_TOP,       /* resource tracking (issue 6) */
+	PA_M_CORRELATE, /* event correlation (issue 6) */
 	PA_METHOD_MAX,
 };
 
