@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # test-store-migrate.sh - a state.db written by schema version 1 (the first
 # daemon: baselines without per-window p90/max/errors, no history) is migrated
-# to version 2 in place: its baselines stay usable, and a version from the
+# to the current version in place: its baselines stay usable, and a version from the
 # future is refused without touching the file.
 cd "$(dirname "$0")/../.." || exit 1
 . tests/lib.sh
@@ -33,9 +33,9 @@ INSERT INTO baseline_windows VALUES (1, 2, 1, 2, 100, 100000, 1000, 3000), (1, 2
 PRAGMA user_version = 1;
 SQL
 
-t_begin "a version-1 state.db is migrated to version 2 on start"
+t_begin "a version-1 state.db is migrated to the current version (3: alert log) on start"
 pa_start || t_fail "daemon: $(cat "$PA_DIR/daemon.log")"
-t_assert_eq "user_version" 2 "$(sqlite3 "$DB" 'PRAGMA user_version')" && t_ok
+t_assert_eq "user_version" 3 "$(sqlite3 "$DB" 'PRAGMA user_version')" && t_ok
 
 t_begin "its baseline is listed and shown with its 6 windows"
 l=$($PA --json baseline --list | jq -c '[.baselines[] | [.name, .windows]]')
@@ -54,7 +54,7 @@ sum=$(sha256sum "$DB" | cut -d' ' -f1)
 "$PAD" 2>"$PA_DIR/newer.log" & pid=$!
 for _ in $(seq 100); do kill -0 $pid 2>/dev/null || break; sleep 0.1; done
 wait $pid; rc=$?
-[ "$rc" = 1 ] && grep -q "schema version 99, newer than this daemon's 2" "$PA_DIR/newer.log" &&
+[ "$rc" = 1 ] && grep -q "schema version 99, newer than this daemon's 3" "$PA_DIR/newer.log" &&
 	[ "$(sha256sum "$DB" | cut -d' ' -f1)" = "$sum" ] && t_ok || t_fail "exit $rc: $(cat "$PA_DIR/newer.log")"
 
 t_done
