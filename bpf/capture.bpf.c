@@ -475,7 +475,16 @@ static __always_inline bool fd_is_ipc(uint32_t fd)
 	return false;
 }
 
-/* Which events, besides SYSCALL, does syscall nr stand for? Fills sl->ipc / sl->vm. */
+/* sys_slot.ipc flag: an fd call; whether the fd is a pipe or Unix socket is checked at sys_exit */
+#define IPC_CHECK_FD 0x80
+
+/*
+ * Which events, besides SYSCALL, does syscall nr stand for? Fills sl->ipc /
+ * sl->vm. The fd of read/write-like calls is classified at sys_exit
+ * (IPC_CHECK_FD): the call itself has then walked the same task, fd table,
+ * file and inode pages, so the TLB holds them, where at sys_enter each costs
+ * a page walk.
+ */
 static __always_inline void classify(struct pa_bpf_sys_slot *sl, struct pt_regs *regs, long nr, uint32_t mask)
 {
 	bool send = false, fd_call = false, ipc = false;
@@ -531,10 +540,8 @@ static __always_inline void classify(struct pa_bpf_sys_slot *sl, struct pt_regs 
 	if (!(mask & BIT(send ? PERF_EVENT_IPC_SEND : PERF_EVENT_IPC_RECEIVE)))
 		return;
 	sl->arg = (uint32_t)regs->di;
-	if (fd_call)
-		ipc = fd_is_ipc((uint32_t)regs->di);
-	if (ipc)
-		sl->ipc = (send ? PERF_EVENT_IPC_SEND : PERF_EVENT_IPC_RECEIVE) + 1;
+	if (fd_call || ipc)
+		sl->ipc = ((send ? PERF_EVENT_IPC_SEND : PERF_EVENT_IPC_RECEIVE) + 1) | (fd_call ? IPC_CHECK_FD : 0);
 }
 
 /*
@@ -637,6 +644,8 @@ int BPF_PROG(pa_sys_exit, struct pt_regs *regs, long ret)
 				ss->errors++;
 		}
 	}
+	if (sl.ipc & IPC_CHECK_FD)
+		sl.ipc = fd_is_ipc(sl.arg) ? sl.ipc & ~IPC_CHECK_FD : 0;
 	if (sl.ipc) {
 		uint32_t ev = sl.ipc - 1;
 
