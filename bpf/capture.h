@@ -102,7 +102,7 @@ struct pa_bpf_sys_slot {
  * Element 2 + i of the `hot` array map: CPU i's state and the counters of the
  * hot slots. The cost that shapes it: on a machine without PCID every kernel
  * entry flushes the TLB, and each distinct page a program touches then costs
- * a page walk (~60 ns in a VM). The configuration (element 0), the global
+ * a page walk. The configuration (element 0), the global
  * counter of pending creations (element 1) and every CPU's element sit side
  * by side in one small array (one page for up to 7 CPUs),
  * so a syscall that does not block touches this page alone at sys_enter,
