@@ -353,7 +353,12 @@ $(KBENCH): $(BUILD)/bench/kernel/pa-kbench.o $(COLLECTOR_OBJ) $(CORE_LIB)
 $(BUILD)/bench/kernel/getppid-loop: $(BUILD)/bench/kernel/getppid-loop.o
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(CFLAGS) $^ -o $@
-KBENCH_BINS := $(KBENCH) $(BUILD)/bench/kernel/getppid-loop $(WORKLOAD)
+$(BUILD)/bench/kernel/pa-kalt.o: CPPFLAGS += -I$(BUILD)/bench/kernel
+$(BUILD)/bench/kernel/pa-kalt.o: $(BUILD)/bench/kernel/empty.skel.h
+$(BUILD)/bench/kernel/pa-kalt: $(BUILD)/bench/kernel/pa-kalt.o $(COLLECTOR_OBJ) $(CORE_LIB)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(COLLECTOR_LIBS) $(LDLIBS_USER)
+KBENCH_BINS := $(KBENCH) $(BUILD)/bench/kernel/pa-kalt $(BUILD)/bench/kernel/getppid-loop $(WORKLOAD)
 run-benchmarks: $(KBENCH_BINS)
 
 .PHONY: capture

@@ -6,12 +6,20 @@
  *
  * Costs that shape this file: the hot hooks are sys_enter/sys_exit and
  * sched_switch. On the test VM (no PCID, so every kernel entry flushes the
- * TLB) each distinct page a program touches costs about 60 ns, which is what
- * dominates: per-thread state is an array slot indexed by thread id (not
- * task-local storage, ~120 ns a lookup), run-queue latency comes from the
- * scheduler's own sched_info (no wake-up hooks), and everything optional
- * (filters, fd classification, sampling) sits behind a test of a word in
- * .data. The token bucket refuses without a division.
+ * TLB) each distinct page a program touches costs a page walk (measured: one
+ * .bss store in an otherwise empty sys_enter program, +30 ns; a second touch
+ * of that page at sys_exit of the same kernel entry, nothing). So a syscall
+ * that does not block touches one page of ours at sys_enter (the `hot`
+ * array: configuration, this CPU's state and the hot counters side by side)
+ * and at sys_exit a histogram page and a per-syscall-number page more; the
+ * kernel's clock (bpf_ktime_get_ns, kvm-clock here) adds ~15 ns per call.
+ * A syscall's start stays in the per-CPU state and is spilled to the
+ * per-thread slot (array indexed by thread id, or task-local storage above
+ * it, ~120 ns a lookup) only when its thread is switched out. Run-queue
+ * latency comes from the scheduler's own sched_info (no wake-up hooks),
+ * everything optional (filters, fd classification, sampling) sits behind a
+ * test of a configuration word, the fd of a read or write is classified at
+ * sys_exit, and the token bucket refuses without a division.
  * Wake-ups of the consumer are batched (BPF_RB_NO_WAKEUP) because a default
  * wake-up costs about three times the record itself.
  */
@@ -70,44 +78,45 @@ char LICENSE[] SEC("license") = "GPL";
 #define SYS_EVENTS (BIT(PERF_EVENT_SYSCALL) | BIT(PERF_EVENT_IPC_SEND) | BIT(PERF_EVENT_IPC_RECEIVE) | \
 	BIT(PERF_EVENT_VM_ALLOC) | BIT(PERF_EVENT_VM_FREE))
 
-struct pa_capture_config pa_cfg = {
-	.event_mask = (1u << PERF_EVENT_MAX) - 1,
-	.sample_rate = 1000,
-	.generation = 1,
-	.wakeup_bytes = 65536,
-};
+/* Configuration, pending creations and per-CPU state: see union pa_bpf_hot in capture.h. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, PA_HOT_CPU0 + 1); /* PA_HOT_CPU0 + possible CPUs, set by user space before load */
+	__type(key, uint32_t);
+	__type(value, union pa_bpf_hot);
+} hot SEC(".maps");
 
-/* Creations admitted at task_newtask and not yet recorded (see consume_create). */
-uint64_t pending_creates;
+/* Counters of the slots that are not hot, element i for CPU i. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1); /* = possible CPUs, set by user space before load */
+	__type(key, uint32_t);
+	__type(value, struct pa_bpf_cpu_counters);
+} counters SEC(".maps");
 
-/* Per-task state: start timestamps and what the pending syscall is. */
+/* Per-thread state: a spilled syscall and a pending creation. */
 struct task_ctx {
-	uint64_t sys_start;   /* 0 = no syscall in flight */
+	struct pa_bpf_sys_slot sys;
 	uint64_t create_ts;   /* task_newtask time, until first run */
-	uint32_t sys_nr;
-	uint32_t arg;         /* fd (IPC) or length (VM), for samples */
 	uint32_t create_parent;
 	uint32_t create_flags;
-	uint8_t ipc;          /* 0, or event id + 1 */
-	uint8_t vm;           /* 0, or event id + 1 */
 	uint8_t create_ev;    /* 0, or event id + 1 */
-	uint8_t pad;
-	uint32_t create_gen;  /* pa_cfg.filter_gen when the creation was admitted */
+	uint8_t pad[3];
+	uint32_t create_gen;  /* config filter_gen when the creation was admitted */
 	uint8_t pad2[16];     /* one cache line per thread */
 };
 
 /*
- * Where per-thread state lives. Thread ids below tid_slots index a plain
- * array: an inlined lookup touching one cache line, where task-local storage
- * costs about 120 ns per lookup on the test VM. A slot outlives its thread,
- * so task_newtask clears it for the new thread that reuses the id. Threads
- * with larger ids (pid_max above the array) use task-local storage.
+ * Where per-thread state lives. Thread ids below the array's size (pid_max,
+ * set by user space) index a plain array: an inlined lookup touching one
+ * cache line (its bound check is against an immediate), where task-local
+ * storage costs about 120 ns per lookup on the test VM. A slot outlives its
+ * thread, so task_newtask clears it for the new thread that reuses the id.
+ * Threads with larger ids use task-local storage.
  */
-const volatile uint32_t tid_slots = 32768;
-
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 32768); /* = tid_slots, set by user space before load */
+	__uint(max_entries, 32768); /* = pid_max, set by user space before load */
 	__type(key, uint32_t);
 	__type(value, struct task_ctx);
 } tid_ctx SEC(".maps");
@@ -122,8 +131,10 @@ struct {
 /* State of the current thread; create: make task storage if needed. */
 static __always_inline struct task_ctx *current_ctx(uint32_t tid, bool create)
 {
-	if (tid < tid_slots)
-		return bpf_map_lookup_elem(&tid_ctx, &tid);
+	struct task_ctx *tc = bpf_map_lookup_elem(&tid_ctx, &tid);
+
+	if (tc)
+		return tc;
 	return bpf_task_storage_get(&task_ctx, bpf_get_current_task_btf(), 0,
 				    create ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0);
 }
@@ -132,45 +143,33 @@ static __always_inline struct task_ctx *current_ctx(uint32_t tid, bool create)
 static __always_inline struct task_ctx *ctx_of(struct task_struct *t, bool create)
 {
 	uint32_t tid = t->pid;
+	struct task_ctx *tc = bpf_map_lookup_elem(&tid_ctx, &tid);
 
-	if (tid < tid_slots)
-		return bpf_map_lookup_elem(&tid_ctx, &tid);
+	if (tc)
+		return tc;
 	return bpf_task_storage_get(&task_ctx, t, 0, create ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0);
 }
 
+/*
+ * Histogram buckets, key = CPU * PA_SLOT_MAX + slot, and per-syscall-number
+ * statistics, key = CPU * PA_SYSCALL_NR_MAX + nr. Plain arrays indexed by
+ * CPU, not per-CPU maps: an inlined per-CPU lookup reads the map's pointer
+ * table, one page more per event; this one is address arithmetic. So an
+ * event touches one page of each (a bucket, a syscall's entry).
+ */
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, PA_SLOT_MAX);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, PA_SLOT_MAX); /* x possible CPUs, set by user space before load */
 	__type(key, uint32_t);
-	__type(value, struct pa_bpf_stats);
-} stats SEC(".maps");
+	__type(value, struct pa_bpf_hist);
+} hist SEC(".maps");
 
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, PA_SYSCALL_NR_MAX);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, PA_SYSCALL_NR_MAX); /* x possible CPUs, set by user space before load */
 	__type(key, uint32_t);
 	__type(value, struct pa_bpf_syscall_stats);
 } syscall_stats SEC(".maps");
-
-/* [0] hard IRQ, [1] softirq entry time on this CPU */
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 2);
-	__type(key, uint32_t);
-	__type(value, uint64_t);
-} irq_start SEC(".maps");
-
-struct tb_state {
-	struct pa_token_bucket tb;
-	uint64_t generation;
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, uint32_t);
-	__type(value, struct tb_state);
-} token_bucket SEC(".maps");
 
 /* Processes admitted by following a filtered process through fork (tgid -> 1). */
 struct {
@@ -186,13 +185,61 @@ struct {
 	__uint(max_entries, 512 * 1024);
 } samples SEC(".maps");
 
-static __always_inline bool comm_matches(const char *comm)
+/* What every hook needs at hand: the configuration and this CPU's state and counters. */
+struct hot {
+	const struct pa_capture_config *cfg;
+	struct pa_bpf_cpu_hot *cs;
+	struct pa_bpf_cpu_counters *cnt;
+	uint32_t cpu;
+};
+
+/* The configuration (an inlined lookup: address arithmetic, no memory access). */
+static __always_inline const struct pa_capture_config *get_cfg(void)
+{
+	uint32_t key = 0;
+
+	return bpf_map_lookup_elem(&hot, &key);
+}
+
+static __always_inline struct pa_bpf_cpu_hot *cpu_hot(void)
+{
+	uint32_t key = PA_HOT_CPU0 + bpf_get_smp_processor_id();
+
+	return bpf_map_lookup_elem(&hot, &key);
+}
+
+static __always_inline uint64_t *pending_creates(void)
+{
+	uint32_t key = 1;
+
+	return bpf_map_lookup_elem(&hot, &key);
+}
+
+/* The rest of struct hot for this CPU; false if a map is missing (cannot happen). */
+static __always_inline bool get_hot(struct hot *h)
+{
+	uint32_t cpu = bpf_get_smp_processor_id(), key = PA_HOT_CPU0 + cpu;
+
+	h->cpu = cpu;
+	h->cs = bpf_map_lookup_elem(&hot, &key);
+	h->cnt = bpf_map_lookup_elem(&counters, &cpu);
+	if (!h->cs || !h->cnt)
+		return false;
+	if (h->cs->reset_gen != h->cfg->reset_gen) {
+		/* user space reset the statistics: it cannot zero these without racing with us */
+		__builtin_memset(h->cs->hot, 0, sizeof(h->cs->hot));
+		h->cs->reset_gen = h->cfg->reset_gen;
+	}
+	return true;
+}
+
+static __always_inline bool comm_matches(const struct pa_capture_config *cfg, const char *comm)
 {
 	int i;
 
 #pragma unroll
 	for (i = 0; i < 16; i++) {
-		if (comm[i] != pa_cfg.filter_comm[i])
+		if (comm[i] != cfg->filter_comm[i])
 			return false;
 		if (!comm[i])
 			break;
@@ -204,79 +251,76 @@ static __always_inline bool comm_matches(const char *comm)
  * Does the task pass the filters? t == NULL means current. Called only when
  * PA_CFG_FILTER is set.
  */
-static __always_inline bool filter_ok(uint32_t tgid, uint32_t tid, struct task_struct *t)
+static __always_inline bool filter_ok(const struct pa_capture_config *cfg, uint32_t tgid, uint32_t tid,
+				      struct task_struct *t)
 {
-	uint32_t ftgid = pa_cfg.filter_tgid, ftid = pa_cfg.filter_tid;
+	uint32_t ftgid = cfg->filter_tgid, ftid = cfg->filter_tid;
 
 	if (ftid && tid != ftid)
 		return false;
 	if (ftgid && tgid != ftgid) {
-		if (!(pa_cfg.flags & PA_CFG_FOLLOW_CHILDREN))
+		if (!(cfg->flags & PA_CFG_FOLLOW_CHILDREN))
 			return false;
 		if (!bpf_map_lookup_elem(&followed, &tgid))
 			return false;
 	}
-	if (pa_cfg.flags & PA_CFG_FILTER_COMM) {
+	if (cfg->flags & PA_CFG_FILTER_COMM) {
 		char comm[16] = {};
 
 		if (t)
 			bpf_probe_read_kernel_str(comm, sizeof(comm), t->comm);
 		else
 			bpf_get_current_comm(comm, sizeof(comm));
-		if (!comm_matches(comm))
+		if (!comm_matches(cfg, comm))
 			return false;
 	}
 	return true;
 }
 
-static __always_inline bool current_ok(uint64_t pid_tgid)
+static __always_inline bool current_ok(const struct pa_capture_config *cfg, uint64_t pid_tgid)
 {
-	if (!(pa_cfg.flags & PA_CFG_FILTER))
+	if (!(cfg->flags & PA_CFG_FILTER))
 		return true;
-	return filter_ok(pid_tgid >> 32, (uint32_t)pid_tgid, NULL);
+	return filter_ok(cfg, pid_tgid >> 32, (uint32_t)pid_tgid, NULL);
 }
 
-static __always_inline bool task_ok(struct task_struct *t)
+static __always_inline bool task_ok(const struct pa_capture_config *cfg, struct task_struct *t)
 {
-	if (!(pa_cfg.flags & PA_CFG_FILTER))
+	if (!(cfg->flags & PA_CFG_FILTER))
 		return true;
-	return filter_ok(t->tgid, t->pid, t);
+	return filter_ok(cfg, t->tgid, t->pid, t);
 }
 
-static __always_inline bool take_token(uint64_t now)
+static __always_inline bool take_token(struct hot *h, uint64_t now)
 {
-	uint32_t zero = 0;
-	struct tb_state *tbs = bpf_map_lookup_elem(&token_bucket, &zero);
+	struct pa_token_bucket *tb = &h->cs->tb;
 
-	if (!tbs)
-		return false;
-	if (tbs->generation != pa_cfg.generation) {
-		pa_tb_init(&tbs->tb, pa_cfg.sample_rate, 0, now);
-		tbs->generation = pa_cfg.generation;
+	if (h->cs->tb_generation != h->cfg->generation) {
+		pa_tb_init(tb, h->cfg->sample_rate, 0, now);
+		h->cs->tb_generation = h->cfg->generation;
 	}
 	/*
 	 * Fast refusal without pa_tb_take()'s division: not even one token after
 	 * refilling for the elapsed time. Leaving last_ns alone is exact, since
 	 * the refill is linear in elapsed time below the bucket's capacity.
 	 */
-	if (tbs->tb.nanotokens < PA_NSEC_PER_SEC && now >= tbs->tb.last_ns) {
-		uint64_t elapsed = now - tbs->tb.last_ns;
+	if (tb->nanotokens < PA_NSEC_PER_SEC && now >= tb->last_ns) {
+		uint64_t elapsed = now - tb->last_ns;
 
-		if (elapsed < PA_NSEC_PER_SEC &&
-		    tbs->tb.nanotokens + elapsed * tbs->tb.rate < PA_NSEC_PER_SEC)
+		if (elapsed < PA_NSEC_PER_SEC && tb->nanotokens + elapsed * tb->rate < PA_NSEC_PER_SEC)
 			return false;
 	}
-	return pa_tb_take(&tbs->tb, now);
+	return pa_tb_take(tb, now);
 }
 
 /* Offer one sample to the stream; every outcome is counted in st. */
-static __always_inline void emit(struct pa_bpf_stats *st, uint32_t ev, uint8_t flags, uint64_t now, uint64_t dur,
-				 uint32_t tgid, uint32_t tid, uint32_t d1, uint32_t d2)
+static __always_inline void emit(struct hot *h, struct pa_bpf_counters *st, uint32_t ev, uint8_t flags,
+				 uint64_t now, uint64_t dur, uint32_t tgid, uint32_t tid, uint32_t d1, uint32_t d2)
 {
 	struct perf_sample *s;
 	uint64_t wake;
 
-	if (!take_token(now)) {
+	if (!take_token(h, now)) {
 		st->sampled_out++;
 		return;
 	}
@@ -299,13 +343,13 @@ static __always_inline void emit(struct pa_bpf_stats *st, uint32_t ev, uint8_t f
 	s->data1 = d1;
 	s->data2 = d2;
 	st->samples++;
-	wake = bpf_ringbuf_query(&samples, BPF_RB_AVAIL_DATA) >= pa_cfg.wakeup_bytes ?
+	wake = bpf_ringbuf_query(&samples, BPF_RB_AVAIL_DATA) >= h->cfg->wakeup_bytes ?
 		BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
 	bpf_ringbuf_submit(s, wake);
 }
 
 /* sumsq += v * v in 128 bits (no __int128 in BPF) */
-static __always_inline void add_square(struct pa_bpf_stats *st, uint64_t v)
+static __always_inline void add_square(struct pa_bpf_counters *st, uint64_t v)
 {
 	uint64_t lo, hi;
 
@@ -327,11 +371,30 @@ static __always_inline void add_square(struct pa_bpf_stats *st, uint64_t v)
 	st->sumsq_hi += hi;
 }
 
-/* Count one occurrence with its duration in slot, then offer a sample. */
-static __always_inline void record(uint32_t slot, uint32_t ev, uint64_t dur, bool err, uint64_t now,
-				   uint32_t tgid, uint32_t tid, uint32_t d1, uint32_t d2, uint8_t flags)
+/* Where slot's counters are: the hot element for the frequent events (constant slot: folded). */
+static __always_inline struct pa_bpf_counters *counters_of(struct hot *h, uint32_t slot)
 {
-	struct pa_bpf_stats *st = bpf_map_lookup_elem(&stats, &slot);
+	if (slot == PERF_EVENT_SYSCALL)
+		return &h->cs->hot[0];
+	if (slot == PERF_EVENT_CONTEXT_SWITCH)
+		return &h->cs->hot[1];
+	if (slot == PERF_EVENT_PAGE_FAULT)
+		return &h->cs->hot[2];
+	/* one register for the bound check and the index, or the verifier loses the bound */
+	barrier_var(slot);
+	if (slot >= PA_SLOT_MAX)
+		return NULL;
+	return &h->cnt->slot[slot];
+}
+
+/* Count one occurrence with its duration in slot, then offer a sample. */
+static __always_inline void record(struct hot *h, uint32_t slot, uint32_t ev, uint64_t dur, bool err,
+				   uint64_t now, uint32_t tgid, uint32_t tid, uint32_t d1, uint32_t d2,
+				   uint8_t flags)
+{
+	struct pa_bpf_counters *st = counters_of(h, slot);
+	uint32_t key = h->cpu * PA_SLOT_MAX + slot;
+	struct pa_bpf_hist *hb = bpf_map_lookup_elem(&hist, &key);
 	uint64_t b;
 
 	if (!st)
@@ -344,21 +407,20 @@ static __always_inline void record(uint32_t slot, uint32_t ev, uint64_t dur, boo
 	st->total += dur;
 	add_square(st, dur);
 	b = pa_hist_bucket(dur);
-	/* one register for the bound check and the index, or the verifier loses the bound */
 	barrier_var(b);
-	if (b < PA_HIST_BUCKETS)
-		st->buckets[b]++;
+	if (hb && b < PA_HIST_BUCKETS)
+		hb->buckets[b]++;
 	if (err) {
 		st->errors++;
 		flags |= PERF_SAMPLE_F_ERROR;
 	}
 	st->last_ns = now;
-	emit(st, ev, flags, now, dur, tgid, tid, d1, d2);
+	emit(h, st, ev, flags, now, dur, tgid, tid, d1, d2);
 }
 
-static __always_inline void count_lost(uint32_t slot)
+static __always_inline void count_lost(struct hot *h, uint32_t slot)
 {
-	struct pa_bpf_stats *st = bpf_map_lookup_elem(&stats, &slot);
+	struct pa_bpf_counters *st = counters_of(h, slot);
 
 	if (st)
 		st->lost++;
@@ -370,14 +432,16 @@ static __always_inline void count_lost(uint32_t slot)
  * (sys_exit of fork/clone), else its exit, so that the count never depends
  * on one hook. Dropped if the filters changed in between.
  */
-static __always_inline void consume_create(struct task_ctx *tc, uint64_t now, uint32_t tgid, uint32_t tid)
+static __always_inline void consume_create(struct hot *h, struct task_ctx *tc, uint64_t *pend, uint64_t now,
+					   uint32_t tgid, uint32_t tid)
 {
 	uint32_t ev = tc->create_ev - 1;
 
 	tc->create_ev = 0;
-	__sync_fetch_and_sub(&pending_creates, 1);
-	if (ev < PERF_EVENT_MAX && tc->create_gen == pa_cfg.filter_gen)
-		record(ev, ev, now - tc->create_ts, false, now, tgid, tid, tc->create_parent, tc->create_flags, 0);
+	__sync_fetch_and_sub(pend, 1);
+	if (ev < PERF_EVENT_MAX && tc->create_gen == h->cfg->filter_gen)
+		record(h, ev, ev, now - tc->create_ts, false, now, tgid, tid, tc->create_parent, tc->create_flags,
+		       0);
 }
 
 extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
@@ -410,8 +474,17 @@ static __always_inline bool fd_is_ipc(uint32_t fd)
 	return false;
 }
 
-/* Which events, besides SYSCALL, does syscall nr stand for? Fills tc->ipc / tc->vm. */
-static __always_inline void classify(struct task_ctx *tc, struct pt_regs *regs, long nr, uint32_t mask)
+/* sys_slot.ipc flag: an fd call; whether the fd is a pipe or Unix socket is checked at sys_exit */
+#define IPC_CHECK_FD 0x80
+
+/*
+ * Which events, besides SYSCALL, does syscall nr stand for? Fills sl->ipc /
+ * sl->vm. The fd of read/write-like calls is classified at sys_exit
+ * (IPC_CHECK_FD): the call itself has then walked the same task, fd table,
+ * file and inode pages, so the TLB holds them, where at sys_enter each costs
+ * a page walk.
+ */
+static __always_inline void classify(struct pa_bpf_sys_slot *sl, struct pt_regs *regs, long nr, uint32_t mask)
 {
 	bool send = false, fd_call = false, ipc = false;
 	uint32_t vm = 0;
@@ -458,74 +531,107 @@ static __always_inline void classify(struct task_ctx *tc, struct pt_regs *regs, 
 	}
 	if (vm) {
 		if (mask & BIT(vm - 1)) {
-			tc->vm = vm;
-			tc->arg = nr == NR_brk ? 0 : (uint32_t)regs->si;
+			sl->vm = vm;
+			sl->arg = nr == NR_brk ? 0 : (uint32_t)regs->si;
 		}
 		return;
 	}
 	if (!(mask & BIT(send ? PERF_EVENT_IPC_SEND : PERF_EVENT_IPC_RECEIVE)))
 		return;
-	tc->arg = (uint32_t)regs->di;
-	if (fd_call)
-		ipc = fd_is_ipc((uint32_t)regs->di);
-	if (ipc)
-		tc->ipc = (send ? PERF_EVENT_IPC_SEND : PERF_EVENT_IPC_RECEIVE) + 1;
+	sl->arg = (uint32_t)regs->di;
+	if (fd_call || ipc)
+		sl->ipc = ((send ? PERF_EVENT_IPC_SEND : PERF_EVENT_IPC_RECEIVE) + 1) | (fd_call ? IPC_CHECK_FD : 0);
 }
 
+/*
+ * The syscall starts in this CPU's state, owned by the thread: no
+ * per-thread slot is touched unless the thread is switched out before
+ * sys_exit (sched_switch spills it then).
+ */
 SEC("tp_btf/sys_enter")
 int BPF_PROG(pa_sys_enter, struct pt_regs *regs, long id)
 {
-	uint32_t mask = pa_cfg.event_mask;
-	struct task_ctx *tc;
+	const struct pa_capture_config *cfg = get_cfg();
+	uint64_t pid_tgid = bpf_get_current_pid_tgid();
+	struct pa_bpf_cpu_hot *cs;
+	uint32_t mask;
 
+	if (!cfg)
+		return 0;
+	mask = cfg->event_mask;
 	if (!(mask & SYS_EVENTS))
 		return 0;
-	if ((pa_cfg.flags & PA_CFG_FILTER) && !current_ok(bpf_get_current_pid_tgid()))
+	if ((cfg->flags & PA_CFG_FILTER) && !current_ok(cfg, pid_tgid))
 		return 0;
-	tc = current_ctx((uint32_t)bpf_get_current_pid_tgid(), true);
-	if (!tc)
+	cs = cpu_hot();
+	if (!cs)
 		return 0;
-	tc->sys_nr = (uint32_t)id;
-	tc->ipc = 0;
-	tc->vm = 0;
+	cs->sys.nr = (uint32_t)id;
+	cs->sys.ipc = 0;
+	cs->sys.vm = 0;
 	if (mask & (SYS_EVENTS & ~BIT(PERF_EVENT_SYSCALL)))
-		classify(tc, regs, id, mask);
-	/* last, so that our own work is not in the duration */
-	tc->sys_start = bpf_ktime_get_ns();
+		classify(&cs->sys, regs, id, mask);
+	/* last, so that our own work is not in the duration; the owner after the slot it owns */
+	cs->sys.start = bpf_ktime_get_ns();
+	cs->sys_tid = (uint32_t)pid_tgid;
 	return 0;
 }
 
 SEC("tp_btf/sys_exit")
 int BPF_PROG(pa_sys_exit, struct pt_regs *regs, long ret)
 {
-	uint64_t now = bpf_ktime_get_ns(), pid_tgid = bpf_get_current_pid_tgid(), dur;
-	uint32_t mask = pa_cfg.event_mask, tgid = pid_tgid >> 32, tid = (uint32_t)pid_tgid, nr;
-	struct task_ctx *tc;
+	uint64_t now = bpf_ktime_get_ns(), pid_tgid = bpf_get_current_pid_tgid(), dur, *pend;
+	uint32_t mask, tgid = pid_tgid >> 32, tid = (uint32_t)pid_tgid, nr;
+	struct task_ctx *tc = NULL;
+	struct pa_bpf_sys_slot sl = {};
+	struct hot h;
 	bool err = ret < 0 && ret >= -MAX_ERRNO;
 
-	if (!(mask & SYS_EVENTS) || !current_ok(pid_tgid))
+	h.cfg = get_cfg();
+	if (!h.cfg || !get_hot(&h))
 		return 0;
-	tc = current_ctx(tid, false);
-	if (tc && tc->create_ev)
-		consume_create(tc, now, tgid, tid);
-	if (!tc || !tc->sys_start) {
+	mask = h.cfg->event_mask;
+	if (h.cs->sys_tid == tid) {
+		/* the common case: no switch since sys_enter */
+		sl = h.cs->sys;
+		h.cs->sys_tid = 0;
+	}
+	if (!(mask & SYS_EVENTS) || !current_ok(h.cfg, pid_tgid))
+		return 0;
+	pend = pending_creates();
+	if (pend && *pend) {
+		tc = current_ctx(tid, false);
+		if (tc && tc->create_ev)
+			consume_create(&h, tc, pend, now, tgid, tid);
+	}
+	if (!sl.start) {
+		/* switched out since sys_enter: sched_switch spilled the syscall to the thread's slot */
+		if (!tc)
+			tc = current_ctx(tid, false);
+		if (tc && tc->sys.start) {
+			sl = tc->sys;
+			tc->sys.start = 0;
+		}
+	}
+	if (!sl.start) {
 		long onr = regs->orig_ax;
 
 		/* a new task's first return from fork/clone: its parent made the call */
 		if (ret == 0 && (onr == NR_clone || onr == NR_fork || onr == NR_vfork || onr == NR_clone3))
 			return 0;
 		if (mask & BIT(PERF_EVENT_SYSCALL))
-			count_lost(PERF_EVENT_SYSCALL);
+			count_lost(&h, PERF_EVENT_SYSCALL);
 		return 0;
 	}
-	dur = now - tc->sys_start;
-	tc->sys_start = 0;
-	nr = tc->sys_nr;
+	dur = now - sl.start;
+	nr = sl.nr;
 	if (mask & BIT(PERF_EVENT_SYSCALL)) {
 		struct pa_bpf_syscall_stats *ss;
 
-		record(PERF_EVENT_SYSCALL, PERF_EVENT_SYSCALL, dur, err, now, tgid, tid, nr, (uint32_t)ret, 0);
-		ss = nr < PA_SYSCALL_NR_MAX ? bpf_map_lookup_elem(&syscall_stats, &nr) : NULL;
+		record(&h, PERF_EVENT_SYSCALL, PERF_EVENT_SYSCALL, dur, err, now, tgid, tid, nr, (uint32_t)ret, 0);
+		uint32_t key = h.cpu * PA_SYSCALL_NR_MAX + nr;
+
+		ss = nr < PA_SYSCALL_NR_MAX ? bpf_map_lookup_elem(&syscall_stats, &key) : NULL;
 		if (ss) {
 			if (!ss->count || dur < ss->min)
 				ss->min = dur;
@@ -537,17 +643,19 @@ int BPF_PROG(pa_sys_exit, struct pt_regs *regs, long ret)
 				ss->errors++;
 		}
 	}
-	if (tc->ipc) {
-		uint32_t ev = tc->ipc - 1;
+	if (sl.ipc & IPC_CHECK_FD)
+		sl.ipc = fd_is_ipc(sl.arg) ? sl.ipc & ~IPC_CHECK_FD : 0;
+	if (sl.ipc) {
+		uint32_t ev = sl.ipc - 1;
 
 		if (ev < PERF_EVENT_MAX && (mask & BIT(ev)))
-			record(ev, ev, dur, err, now, tgid, tid, tc->arg, (uint32_t)ret, 0);
+			record(&h, ev, ev, dur, err, now, tgid, tid, sl.arg, (uint32_t)ret, 0);
 	}
-	if (tc->vm) {
-		uint32_t ev = tc->vm - 1;
+	if (sl.vm) {
+		uint32_t ev = sl.vm - 1;
 
 		if (ev < PERF_EVENT_MAX && (mask & BIT(ev)))
-			record(ev, ev, dur, err, now, tgid, tid, nr, tc->arg, 0);
+			record(&h, ev, ev, dur, err, now, tgid, tid, nr, sl.arg, 0);
 	}
 	return 0;
 }
@@ -561,40 +669,54 @@ int BPF_PROG(pa_sys_exit, struct pt_regs *regs, long ret)
  * ourselves would cost a task-storage update on every wake-up and
  * preemption. A switch to the idle task has no such latency and is counted
  * as `untimed`. A new task's first run also ends its creation event.
+ * Attached whenever a syscall event is enabled too: `prev` may leave in the
+ * middle of a syscall, whose start moves from this CPU's state to prev's slot.
  */
 SEC("tp_btf/sched_switch")
 int BPF_PROG(pa_sched_switch, bool preempt, struct task_struct *prev, struct task_struct *next,
 	     unsigned int prev_state)
 {
-	uint64_t now = bpf_ktime_get_ns(), queued;
-	uint32_t mask = pa_cfg.event_mask, npid = next->pid, ntgid;
-	bool cs = mask & BIT(PERF_EVENT_CONTEXT_SWITCH);
+	uint64_t now = bpf_ktime_get_ns(), queued, *pend;
+	uint32_t mask, npid = next->pid, ntgid;
+	struct hot h;
 	struct rq *rq;
+	bool cs;
 
-	if (!npid) {
-		uint32_t slot = PERF_EVENT_CONTEXT_SWITCH;
-		struct pa_bpf_stats *st;
+	h.cfg = get_cfg();
+	if (!h.cfg || !get_hot(&h))
+		return 0;
+	if (h.cs->sys_tid) {
+		if (h.cs->sys_tid == prev->pid) {
+			struct task_ctx *tc = ctx_of(prev, true);
 
-		if (!cs || (pa_cfg.flags & PA_CFG_FILTER))
-			return 0;
-		st = bpf_map_lookup_elem(&stats, &slot);
-		if (st) {
-			st->untimed++;
-			st->last_ns = now;
-			emit(st, PERF_EVENT_CONTEXT_SWITCH, PERF_SAMPLE_F_NO_DURATION, now, 0, 0, 0, prev->pid,
-			     prev_state);
+			if (tc)
+				tc->sys = h.cs->sys;
 		}
+		h.cs->sys_tid = 0;
+	}
+	mask = h.cfg->event_mask;
+	cs = mask & BIT(PERF_EVENT_CONTEXT_SWITCH);
+	if (!npid) {
+		struct pa_bpf_counters *st = counters_of(&h, PERF_EVENT_CONTEXT_SWITCH);
+
+		if (!cs || (h.cfg->flags & PA_CFG_FILTER) || !st)
+			return 0;
+		st->untimed++;
+		st->last_ns = now;
+		emit(&h, st, PERF_EVENT_CONTEXT_SWITCH, PERF_SAMPLE_F_NO_DURATION, now, 0, 0, 0, prev->pid,
+		     prev_state);
 		return 0;
 	}
 	ntgid = next->tgid;
 	/* only while some creation waits for its first run: a task-storage lookup */
-	if (pending_creates) {
+	pend = pending_creates();
+	if (pend && *pend) {
 		struct task_ctx *tc = ctx_of(next, false);
 
 		if (tc && tc->create_ev)
-			consume_create(tc, now, ntgid, npid);
+			consume_create(&h, tc, pend, now, ntgid, npid);
 	}
-	if (!cs || !task_ok(next))
+	if (!cs || !task_ok(h.cfg, next))
 		return 0;
 	queued = next->sched_info.last_queued;
 	/* this CPU's run queue, reached through next's (the runqueues per-CPU symbol is not in kallsyms) */
@@ -602,10 +724,10 @@ int BPF_PROG(pa_sched_switch, bool preempt, struct task_struct *prev, struct tas
 	if (queued && rq) {
 		uint64_t clock = BPF_CORE_READ(rq, clock);
 
-		record(PERF_EVENT_CONTEXT_SWITCH, PERF_EVENT_CONTEXT_SWITCH, clock > queued ? clock - queued : 0,
+		record(&h, PERF_EVENT_CONTEXT_SWITCH, PERF_EVENT_CONTEXT_SWITCH, clock > queued ? clock - queued : 0,
 		       false, now, ntgid, npid, prev->pid, prev_state, 0);
 	} else {
-		count_lost(PERF_EVENT_CONTEXT_SWITCH);
+		count_lost(&h, PERF_EVENT_CONTEXT_SWITCH);
 	}
 	return 0;
 }
@@ -618,37 +740,43 @@ int BPF_PROG(pa_sched_switch, bool preempt, struct task_struct *prev, struct tas
 SEC("tp_btf/task_newtask")
 int BPF_PROG(pa_task_newtask, struct task_struct *task, u64 clone_flags)
 {
-	uint64_t pid_tgid = bpf_get_current_pid_tgid();
+	uint64_t pid_tgid = bpf_get_current_pid_tgid(), *pend = pending_creates();
 	uint32_t ev = (clone_flags & CLONE_THREAD) ? PERF_EVENT_THREAD_CREATE : PERF_EVENT_TASK_CREATE;
+	const struct pa_capture_config *cfg = get_cfg();
 	struct task_ctx *tc;
+	struct hot h;
 
+	if (!cfg || !pend)
+		return 0;
 	/* the thread id may have been used before: start from a clean slot */
 	tc = ctx_of(task, false);
 	if (tc) {
 		if (tc->create_ev)
-			__sync_fetch_and_sub(&pending_creates, 1);
-		tc->sys_start = 0;
+			__sync_fetch_and_sub(pend, 1);
+		tc->sys.start = 0;
 		tc->create_ev = 0;
 	}
-	if (!current_ok(pid_tgid))
+	if (!current_ok(cfg, pid_tgid))
 		return 0;
-	if (ev == PERF_EVENT_TASK_CREATE && (pa_cfg.flags & PA_CFG_FOLLOW_CHILDREN)) {
+	if (ev == PERF_EVENT_TASK_CREATE && (cfg->flags & PA_CFG_FOLLOW_CHILDREN)) {
 		uint32_t child = task->pid;
 		uint8_t one = 1;
 
 		bpf_map_update_elem(&followed, &child, &one, BPF_ANY);
 	}
-	if (!(pa_cfg.event_mask & BIT(ev)))
+	if (!(cfg->event_mask & BIT(ev)))
 		return 0;
 	tc = ctx_of(task, true);
 	if (!tc) {
-		count_lost(ev);
+		h.cfg = cfg;
+		if (get_hot(&h))
+			count_lost(&h, ev);
 		return 0;
 	}
 	tc->create_ts = bpf_ktime_get_ns();
-	tc->create_gen = pa_cfg.filter_gen;
+	tc->create_gen = cfg->filter_gen;
 	tc->create_ev = ev + 1;
-	__sync_fetch_and_add(&pending_creates, 1);
+	__sync_fetch_and_add(pend, 1);
 	tc->create_parent = (uint32_t)pid_tgid;
 	tc->create_flags = (uint32_t)clone_flags;
 	return 0;
@@ -658,56 +786,64 @@ int BPF_PROG(pa_task_newtask, struct task_struct *task, u64 clone_flags)
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(pa_sched_process_exit, struct task_struct *p, bool group_dead)
 {
-	uint64_t now = bpf_ktime_get_ns(), pid_tgid = bpf_get_current_pid_tgid(), start;
+	uint64_t now = bpf_ktime_get_ns(), pid_tgid = bpf_get_current_pid_tgid(), start, *pend;
 	uint32_t ev = group_dead ? PERF_EVENT_TASK_TERMINATE : PERF_EVENT_THREAD_TERMINATE;
 	uint32_t tgid = pid_tgid >> 32;
 	struct task_ctx *tc = ctx_of(p, false);
+	struct hot h;
 
+	h.cfg = get_cfg();
+	pend = pending_creates();
+	if (!h.cfg || !pend || !get_hot(&h))
+		return 0;
+	/* exit and exit_group never return */
+	if (h.cs->sys_tid == (uint32_t)pid_tgid)
+		h.cs->sys_tid = 0;
 	if (tc) {
 		if (tc->create_ev)
-			consume_create(tc, now, tgid, (uint32_t)pid_tgid);
-		tc->sys_start = 0; /* exit_group never returns */
+			consume_create(&h, tc, pend, now, tgid, (uint32_t)pid_tgid);
+		tc->sys.start = 0;
 	}
-	if (current_ok(pid_tgid) && (pa_cfg.event_mask & BIT(ev))) {
+	if (current_ok(h.cfg, pid_tgid) && (h.cfg->event_mask & BIT(ev))) {
 		start = group_dead ? BPF_CORE_READ(p, group_leader, start_time) : p->start_time;
-		record(ev, ev, now > start ? now - start : 0, false, now, tgid, (uint32_t)pid_tgid,
+		record(&h, ev, ev, now > start ? now - start : 0, false, now, tgid, (uint32_t)pid_tgid,
 		       (uint32_t)p->exit_code, 0, 0);
 	}
-	if (group_dead && (pa_cfg.flags & PA_CFG_FOLLOW_CHILDREN))
+	if (group_dead && (h.cfg->flags & PA_CFG_FOLLOW_CHILDREN))
 		bpf_map_delete_elem(&followed, &tgid);
 	return 0;
 }
 
 static __always_inline void irq_enter(uint32_t which)
 {
-	uint64_t *ts;
+	const struct pa_capture_config *cfg = get_cfg();
+	struct pa_bpf_cpu_hot *cs;
 
-	if (!(pa_cfg.event_mask & BIT(PERF_EVENT_INTERRUPT)))
+	if (!cfg || !(cfg->event_mask & BIT(PERF_EVENT_INTERRUPT)))
 		return;
-	ts = bpf_map_lookup_elem(&irq_start, &which);
-	if (ts)
-		*ts = bpf_ktime_get_ns();
+	cs = cpu_hot();
+	if (cs)
+		cs->irq_start[which & 1] = bpf_ktime_get_ns();
 }
 
 static __always_inline void irq_exit(uint32_t which, uint32_t num)
 {
-	uint64_t now = bpf_ktime_get_ns(), pid_tgid = bpf_get_current_pid_tgid(), *ts, start;
+	uint64_t now = bpf_ktime_get_ns(), pid_tgid = bpf_get_current_pid_tgid(), start;
 	uint32_t slot = which ? PA_SLOT_SOFTIRQ : PERF_EVENT_INTERRUPT;
+	struct hot h;
 
-	if (!(pa_cfg.event_mask & BIT(PERF_EVENT_INTERRUPT)))
+	h.cfg = get_cfg();
+	if (!h.cfg || !(h.cfg->event_mask & BIT(PERF_EVENT_INTERRUPT)) || !get_hot(&h))
 		return;
-	ts = bpf_map_lookup_elem(&irq_start, &which);
-	if (!ts)
-		return;
-	start = *ts;
-	*ts = 0;
-	if (!current_ok(pid_tgid))
+	start = h.cs->irq_start[which & 1];
+	h.cs->irq_start[which & 1] = 0;
+	if (!current_ok(h.cfg, pid_tgid))
 		return;
 	if (!start) {
-		count_lost(slot);
+		count_lost(&h, slot);
 		return;
 	}
-	record(slot, PERF_EVENT_INTERRUPT, now - start, false, now, pid_tgid >> 32, (uint32_t)pid_tgid, num,
+	record(&h, slot, PERF_EVENT_INTERRUPT, now - start, false, now, pid_tgid >> 32, (uint32_t)pid_tgid, num,
 	       which, 0);
 }
 
@@ -743,11 +879,14 @@ int BPF_PROG(pa_softirq_exit, unsigned int vec)
 static __always_inline void page_fault(unsigned long address, uint8_t flags)
 {
 	uint64_t now = bpf_ktime_get_ns(), pid_tgid = bpf_get_current_pid_tgid();
+	struct hot h;
 
-	if (!(pa_cfg.event_mask & BIT(PERF_EVENT_PAGE_FAULT)) || !current_ok(pid_tgid))
+	h.cfg = get_cfg();
+	if (!h.cfg || !(h.cfg->event_mask & BIT(PERF_EVENT_PAGE_FAULT)) || !current_ok(h.cfg, pid_tgid) ||
+	    !get_hot(&h))
 		return;
-	record(PERF_EVENT_PAGE_FAULT, PERF_EVENT_PAGE_FAULT, 0, false, now, pid_tgid >> 32, (uint32_t)pid_tgid,
-	       (uint32_t)address, (uint32_t)(address >> 32), flags | PERF_SAMPLE_F_NO_DURATION);
+	record(&h, PERF_EVENT_PAGE_FAULT, PERF_EVENT_PAGE_FAULT, 0, false, now, pid_tgid >> 32,
+	       (uint32_t)pid_tgid, (uint32_t)address, (uint32_t)(address >> 32), flags | PERF_SAMPLE_F_NO_DURATION);
 }
 
 SEC("tp_btf/page_fault_user")

@@ -13,6 +13,7 @@
 #endif
 
 #include "hist-layout.h"
+#include "token-bucket.h"
 #include "perf-analysis/perf_events.h"
 
 /*
@@ -34,11 +35,10 @@
 #define PA_CFG_FILTER_COMM 0x4u     /* filter_comm is set */
 
 /*
- * Run-time configuration. Lives in the program's .data section, a
- * memory-mapped array map that user space rewrites in place while the
- * programs run (no reload; not rodata, which is frozen at load). A reader may
- * see a half-written update for one event; that event is then filtered by a
- * mix of the old and new settings, which is harmless.
+ * Run-time configuration: element 0 of the `hot` array map, which user space
+ * rewrites with bpf_map_update_elem() while the programs run (no reload). A
+ * reader may see a half-written update for one event; that event is then
+ * filtered by a mix of the old and new settings, which is harmless.
  */
 struct pa_capture_config {
 	uint32_t event_mask;   /* bit i enables event i */
@@ -51,14 +51,17 @@ struct pa_capture_config {
 	uint64_t generation;   /* bumped when sample_rate changes: token buckets restart */
 	uint64_t wakeup_bytes; /* wake the consumer when this much data is queued */
 	char filter_comm[16];
+	uint32_t reset_gen;    /* bumped by a reset: each CPU zeroes its hot counters (see pa_bpf_cpu_hot) */
+	uint32_t pad2;
 };
 
 /*
- * Per-CPU statistics of one slot: struct pa_hist (core/histogram.h) plus the
- * loss and sample-stream counters of struct pa_stats (core/stats.h). min is
- * meaningful only when count > 0.
+ * Counters of one statistics slot on one CPU: struct pa_hist
+ * (core/histogram.h) without its buckets, plus the loss and sample-stream
+ * counters of struct pa_stats (core/stats.h). min is meaningful only when
+ * count > 0.
  */
-struct pa_bpf_stats {
+struct pa_bpf_counters {
 	uint64_t count;
 	uint64_t total;
 	uint64_t min;
@@ -71,6 +74,96 @@ struct pa_bpf_stats {
 	uint64_t samples;
 	uint64_t sampled_out;
 	uint64_t dropped;     /* ring buffer full */
+	uint64_t last_ns;
+};
+
+/*
+ * Slots whose counters live in the CPU's hot element: the events that come by
+ * the million. pa_hot_index() gives their index there, or -1.
+ */
+#define PA_HOT_SLOTS 3
+static inline int pa_hot_index(uint32_t slot)
+{
+	return slot == PERF_EVENT_SYSCALL ? 0 : slot == PERF_EVENT_CONTEXT_SWITCH ? 1 :
+		slot == PERF_EVENT_PAGE_FAULT ? 2 : -1;
+}
+
+/* A syscall in flight: when it started and what it is (private to the programs). */
+struct pa_bpf_sys_slot {
+	uint64_t start;       /* 0 = no syscall in flight */
+	uint32_t nr;
+	uint32_t arg;         /* fd (IPC) or length (VM), for samples */
+	uint8_t ipc;          /* 0, or event id + 1 */
+	uint8_t vm;           /* 0, or event id + 1 */
+	uint8_t pad[6];
+};
+
+/*
+ * Element 2 + i of the `hot` array map: CPU i's state and the counters of the
+ * hot slots. The cost that shapes it: on a machine without PCID every kernel
+ * entry flushes the TLB, and each distinct page a program touches then costs
+ * a page walk. The configuration (element 0), the global
+ * counter of pending creations (element 1) and every CPU's element sit side
+ * by side in one small array (one page for up to 7 CPUs),
+ * so a syscall that does not block touches this page alone at sys_enter,
+ * and at sys_exit one histogram page and one per-syscall-number page more.
+ * Cache-line aligned so that CPUs never write the same line.
+ *
+ * The state is the programs' own: the syscall in flight of the thread running
+ * on this CPU (sys_tid owns sys; sched_switch spills it to the thread's own
+ * slot when the thread is switched out, so sys_tid is 0 or the current
+ * thread), the CPU's token bucket and the IRQ entry times. User space reads
+ * only hot[] and reset_gen: hot[] holds counts since the reset numbered
+ * reset_gen; a CPU whose reset_gen differs from the configuration's has
+ * counted nothing since the last reset (it zeroes hot[] at its next event).
+ */
+struct pa_bpf_cpu_hot {
+	uint32_t sys_tid;     /* 0 = sys is free */
+	uint32_t reset_gen;
+	struct pa_bpf_sys_slot sys;
+	struct pa_token_bucket tb;
+	uint64_t tb_generation;
+	uint64_t irq_start[2]; /* [0] hard IRQ, [1] softirq entry time */
+	struct pa_bpf_counters hot[PA_HOT_SLOTS];
+} __attribute__((aligned(64)));
+
+#define PA_HOT_CPU0 2 /* element of CPU 0 */
+
+union pa_bpf_hot {
+	struct pa_capture_config cfg; /* element 0 */
+	uint64_t pending_creates;     /* element 1: creations admitted, not yet recorded */
+	struct pa_bpf_cpu_hot cpu;    /* element PA_HOT_CPU0 + CPU id */
+};
+
+/*
+ * Element i of the `counters` array map: the counters of the other slots on
+ * CPU i (a plain array indexed by CPU id rather than a per-CPU map: one
+ * allocation, no per-CPU pointer table to read). Entries of hot slots are
+ * unused.
+ */
+struct pa_bpf_cpu_counters {
+	struct pa_bpf_counters slot[PA_SLOT_MAX];
+} __attribute__((aligned(64)));
+
+/* Histogram buckets of one slot (per-CPU `hist` map, key = slot). */
+struct pa_bpf_hist {
+	uint64_t buckets[PA_HIST_BUCKETS];
+};
+
+/* Statistics of one slot as user space sums them: counters, then buckets. */
+struct pa_bpf_stats {
+	uint64_t count;
+	uint64_t total;
+	uint64_t min;
+	uint64_t max;
+	uint64_t sumsq_lo;
+	uint64_t sumsq_hi;
+	uint64_t errors;
+	uint64_t lost;
+	uint64_t untimed;
+	uint64_t samples;
+	uint64_t sampled_out;
+	uint64_t dropped;
 	uint64_t last_ns;
 	uint64_t buckets[PA_HIST_BUCKETS];
 };

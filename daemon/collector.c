@@ -5,8 +5,8 @@
  * it, rewrites the run-time configuration in the program's .data map, sums
  * per-CPU statistics and drains the sample ring buffer.
  *
- * Reading statistics costs one map lookup per slot (ncpu x 11 KiB copied);
- * nothing here runs per event.
+ * Reading statistics costs two map lookups per slot and one per CPU
+ * (ncpu x 11 KiB copied); nothing here runs per event.
  */
 #include <errno.h>
 #include <limits.h>
@@ -47,7 +47,8 @@ static const struct {
 } hooks[H_MAX] = {
 	[H_SYS_ENTER] = { "sys_enter", SYS_EVENTS },
 	[H_SYS_EXIT] = { "sys_exit", SYS_EVENTS },
-	[H_SWITCH] = { "sched_switch", BIT(PERF_EVENT_CONTEXT_SWITCH) | CREATE_EVENTS },
+	/* also moves a syscall in flight from the CPU's state to its thread's slot */
+	[H_SWITCH] = { "sched_switch", BIT(PERF_EVENT_CONTEXT_SWITCH) | CREATE_EVENTS | SYS_EVENTS },
 	/* also keeps per-thread slots clean for every event that uses them */
 	[H_NEWTASK] = { "task_newtask", CREATE_EVENTS | SYS_EVENTS },
 	[H_EXIT] = { "sched_process_exit", EXIT_EVENTS },
@@ -70,7 +71,8 @@ struct pa_collector {
 	bool loadable[H_MAX];   /* its tracepoint exists in this kernel's BTF */
 	int stats_fd;           /* from bpf_enable_stats(), -1 when not held */
 	int ncpu;
-	struct pa_bpf_stats *percpu;          /* lookup buffer, ncpu entries */
+	struct pa_capture_config kcfg;       /* what the config map holds */
+	struct pa_bpf_hist *percpu_hist;      /* lookup buffers, ncpu entries */
 	struct pa_bpf_syscall_stats *percpu_sys;
 	/* statistics of earlier incarnations of the programs (ring resize reloads) */
 	struct pa_bpf_stats carry[PA_SLOT_MAX];
@@ -148,11 +150,25 @@ static bool read_bpf_stats_sysctl(void)
 	return v != 0;
 }
 
-/* Copy the configuration into the programs' .data map (live, no reload). */
-static void push_config(struct pa_collector *c, const struct pa_collector_config *cfg, bool rate_changed)
+/* Write c->kcfg into element 0 of the hot map. */
+static int write_kcfg(struct pa_collector *c)
 {
-	struct pa_capture_config *k = &c->skel->data->pa_cfg;
+	union pa_bpf_hot v;
+	uint32_t zero = 0;
+
+	memset(&v, 0, sizeof(v));
+	v.cfg = c->kcfg;
+	if (bpf_map_update_elem(bpf_map__fd(c->skel->maps.hot), &zero, &v, BPF_ANY) < 0)
+		return -errno;
+	return 0;
+}
+
+/* Copy the configuration into the programs' hot map (live, no reload). */
+static int push_config(struct pa_collector *c, const struct pa_collector_config *cfg, bool rate_changed)
+{
+	struct pa_capture_config *k = &c->kcfg;
 	uint32_t flags = 0;
+	int r;
 
 	if (cfg->filter_tgid || cfg->filter_tid || cfg->filter_comm[0])
 		flags |= PA_CFG_FILTER;
@@ -162,7 +178,9 @@ static void push_config(struct pa_collector *c, const struct pa_collector_config
 		flags |= PA_CFG_FILTER_COMM;
 	/* clear the filter flag first so no program sees a half-written filter as "filter on" */
 	k->flags = 0;
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	r = write_kcfg(c);
+	if (r < 0)
+		return r;
 	k->filter_tgid = cfg->filter_tgid;
 	k->filter_tid = cfg->filter_tid;
 	memcpy(k->filter_comm, cfg->filter_comm, sizeof(k->filter_comm));
@@ -172,8 +190,11 @@ static void push_config(struct pa_collector *c, const struct pa_collector_config
 	k->filter_gen++;
 	if (rate_changed)
 		k->generation++;
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	r = write_kcfg(c);
+	if (r < 0)
+		return r;
 	k->flags = flags;
+	return write_kcfg(c);
 }
 
 static uint32_t hook_needed(const struct pa_collector_config *cfg, enum hook h)
@@ -280,14 +301,27 @@ static int load(struct pa_collector *c, const char **ret_why)
 	r = bpf_map__set_max_entries(c->skel->maps.samples, (uint32_t)ring_bytes(c->cfg.buffer_samples));
 	if (r < 0)
 		goto fail_open;
-	c->skel->rodata->tid_slots = tid_slots();
-	r = bpf_map__set_max_entries(c->skel->maps.tid_ctx, c->skel->rodata->tid_slots);
+	r = bpf_map__set_max_entries(c->skel->maps.tid_ctx, tid_slots());
+	if (r < 0)
+		goto fail_open;
+	r = bpf_map__set_max_entries(c->skel->maps.hot, PA_HOT_CPU0 + (uint32_t)c->ncpu);
+	if (r < 0)
+		goto fail_open;
+	r = bpf_map__set_max_entries(c->skel->maps.counters, (uint32_t)c->ncpu);
+	if (r < 0)
+		goto fail_open;
+	r = bpf_map__set_max_entries(c->skel->maps.hist, PA_SLOT_MAX * (uint32_t)c->ncpu);
+	if (r < 0)
+		goto fail_open;
+	r = bpf_map__set_max_entries(c->skel->maps.syscall_stats, PA_SYSCALL_NR_MAX * (uint32_t)c->ncpu);
 	if (r < 0)
 		goto fail_open;
 	r = capture_bpf__load(c->skel);
 	if (r < 0)
 		goto fail_load;
-	push_config(c, &c->cfg, true);
+	r = push_config(c, &c->cfg, true);
+	if (r < 0)
+		goto fail_open;
 	c->rb = ring_buffer__new(bpf_map__fd(c->skel->maps.samples), ring_cb, c, NULL);
 	if (!c->rb) {
 		r = -errno;
@@ -393,9 +427,9 @@ int pa_collector_open(const struct pa_collector_config *cfg, struct pa_collector
 		why = "cannot count the possible CPUs (/sys/devices/system/cpu/possible)";
 		goto fail;
 	}
-	c->percpu = calloc((size_t)c->ncpu, sizeof(*c->percpu));
+	c->percpu_hist = calloc((size_t)c->ncpu, sizeof(*c->percpu_hist));
 	c->percpu_sys = calloc((size_t)c->ncpu, sizeof(*c->percpu_sys));
-	if (!c->percpu || !c->percpu_sys) {
+	if (!c->percpu_hist || !c->percpu_sys) {
 		r = -ENOMEM;
 		goto fail;
 	}
@@ -409,7 +443,7 @@ int pa_collector_open(const struct pa_collector_config *cfg, struct pa_collector
 fail:
 	if (ret_why)
 		*ret_why = why;
-	free(c->percpu);
+	free(c->percpu_hist);
 	free(c->percpu_sys);
 	free(c);
 	return r;
@@ -422,7 +456,7 @@ void pa_collector_free(struct pa_collector *c)
 	unload(c);
 	if (c->stats_fd >= 0)
 		close(c->stats_fd);
-	free(c->percpu);
+	free(c->percpu_hist);
 	free(c->percpu_sys);
 	free(c);
 }
@@ -430,16 +464,37 @@ void pa_collector_free(struct pa_collector *c)
 /* Sum one slot over CPUs into *acc (acc->min meaningful when acc->count). */
 static int sum_slot(struct pa_collector *c, uint32_t slot, struct pa_bpf_stats *acc)
 {
-	int cpu, r;
+	int cfd = bpf_map__fd(c->skel->maps.counters), hfd = bpf_map__fd(c->skel->maps.hot), cpu;
+	int hot = pa_hot_index(slot);
 	unsigned int b;
 
-	r = bpf_map_lookup_elem(bpf_map__fd(c->skel->maps.stats), &slot, c->percpu);
-	if (r < 0)
-		return -errno;
 	for (cpu = 0; cpu < c->ncpu; cpu++) {
-		const struct pa_bpf_stats *s = &c->percpu[cpu];
+		uint32_t hkey = (uint32_t)cpu * PA_SLOT_MAX + slot;
+
+		if (bpf_map_lookup_elem(bpf_map__fd(c->skel->maps.hist), &hkey, &c->percpu_hist[cpu]) < 0)
+			return -errno;
+	}
+	for (cpu = 0; cpu < c->ncpu; cpu++) {
+		struct pa_bpf_cpu_counters cc;
+		union pa_bpf_hot h;
+		const struct pa_bpf_counters *s;
+		uint32_t key;
 		uint64_t lo;
 
+		if (hot >= 0) {
+			key = PA_HOT_CPU0 + (uint32_t)cpu;
+			if (bpf_map_lookup_elem(hfd, &key, &h) < 0)
+				return -errno;
+			/* not yet zeroed since the last reset: nothing counted since */
+			if (h.cpu.reset_gen != c->kcfg.reset_gen)
+				memset(&h.cpu.hot, 0, sizeof(h.cpu.hot));
+			s = &h.cpu.hot[hot];
+		} else {
+			key = (uint32_t)cpu;
+			if (bpf_map_lookup_elem(cfd, &key, &cc) < 0)
+				return -errno;
+			s = &cc.slot[slot];
+		}
 		if (s->count) {
 			if (!acc->count || s->min < acc->min)
 				acc->min = s->min;
@@ -460,7 +515,7 @@ static int sum_slot(struct pa_collector *c, uint32_t slot, struct pa_bpf_stats *
 		if (s->last_ns > acc->last_ns)
 			acc->last_ns = s->last_ns;
 		for (b = 0; b < PA_HIST_BUCKETS; b++)
-			acc->buckets[b] += s->buckets[b];
+			acc->buckets[b] += c->percpu_hist[cpu].buckets[b];
 	}
 	return 0;
 }
@@ -567,8 +622,11 @@ static int sum_syscall(struct pa_collector *c, unsigned int nr, struct pa_bpf_sy
 	int cpu;
 	uint32_t key = nr;
 
-	if (bpf_map_lookup_elem(bpf_map__fd(c->skel->maps.syscall_stats), &key, c->percpu_sys) < 0)
-		return -errno;
+	for (cpu = 0; cpu < c->ncpu; cpu++) {
+		key = (uint32_t)cpu * PA_SYSCALL_NR_MAX + nr;
+		if (bpf_map_lookup_elem(bpf_map__fd(c->skel->maps.syscall_stats), &key, &c->percpu_sys[cpu]) < 0)
+			return -errno;
+	}
 	*acc = c->carry_sys[nr];
 	for (cpu = 0; cpu < c->ncpu; cpu++) {
 		const struct pa_bpf_syscall_stats *s = &c->percpu_sys[cpu];
@@ -609,15 +667,27 @@ int pa_collector_read_syscall(struct pa_collector *c, unsigned int nr, struct pa
 /* Zero the kernel maps (not the carry). */
 static int zero_maps(struct pa_collector *c)
 {
-	int fd = bpf_map__fd(c->skel->maps.stats), sfd = bpf_map__fd(c->skel->maps.syscall_stats);
+	int fd = bpf_map__fd(c->skel->maps.hist), sfd = bpf_map__fd(c->skel->maps.syscall_stats);
+	int cfd = bpf_map__fd(c->skel->maps.counters);
+	struct pa_bpf_cpu_counters cc;
 	uint32_t k;
+	int r;
 
-	memset(c->percpu, 0, (size_t)c->ncpu * sizeof(*c->percpu));
+	/* the hot counters: each CPU zeroes its own when it sees the new reset_gen */
+	c->kcfg.reset_gen++;
+	r = write_kcfg(c);
+	if (r < 0)
+		return r;
+	memset(&cc, 0, sizeof(cc));
+	memset(c->percpu_hist, 0, (size_t)c->ncpu * sizeof(*c->percpu_hist));
 	memset(c->percpu_sys, 0, (size_t)c->ncpu * sizeof(*c->percpu_sys));
-	for (k = 0; k < PA_SLOT_MAX; k++)
-		if (bpf_map_update_elem(fd, &k, c->percpu, BPF_ANY) < 0)
+	for (k = 0; k < (uint32_t)c->ncpu; k++)
+		if (bpf_map_update_elem(cfd, &k, &cc, BPF_ANY) < 0)
 			return -errno;
-	for (k = 0; k < PA_SYSCALL_NR_MAX; k++)
+	for (k = 0; k < PA_SLOT_MAX * (uint32_t)c->ncpu; k++)
+		if (bpf_map_update_elem(fd, &k, c->percpu_hist, BPF_ANY) < 0)
+			return -errno;
+	for (k = 0; k < PA_SYSCALL_NR_MAX * (uint32_t)c->ncpu; k++)
 		if (bpf_map_update_elem(sfd, &k, c->percpu_sys, BPF_ANY) < 0)
 			return -errno;
 	return 0;
@@ -697,7 +767,9 @@ int pa_collector_configure(struct pa_collector *c, const struct pa_collector_con
 					break;
 			}
 		}
-		push_config(c, cfg, rate_changed);
+		r = push_config(c, cfg, rate_changed);
+		if (r < 0)
+			return r;
 		sync_links(c, cfg);
 	}
 	return set_prog_stats(c, cfg->prog_stats);

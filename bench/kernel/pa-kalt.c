@@ -1,0 +1,110 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * pa-kalt.c - cost per getppid call with no tracing, the empty programs (the
+ * floor) and ours (the collector, every event, default sampling), switching
+ * between the three every few milliseconds inside one process, so that the
+ * slow drifts of a shared machine (host load, frequency) hit all three
+ * alike. Each stint runs chunks of 200 calls timed with CLOCK_MONOTONIC;
+ * per mode the 10th percentile of the chunk times is reported, since chunks
+ * that other load interrupted are slower, never faster.
+ * Prints "none NS empty NS ours NS" (ns per call).
+ * USAGE: pa-kalt [ROUNDS]   (default 200; each round runs every mode once)
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <bpf/libbpf.h>
+
+#include "../../daemon/collector.h"
+#include "empty.skel.h"
+
+#define CHUNK 200
+#define CHUNKS_PER_STINT 20
+
+enum mode { M_NONE, M_EMPTY, M_OURS, M_MAX };
+static const char *const mode_name[M_MAX] = { "none", "empty", "ours" };
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double now_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec * 1e9 + (double)t.tv_nsec;
+}
+
+int main(int argc, char **argv)
+{
+	struct pa_collector_config on = PA_COLLECTOR_CONFIG_DEFAULT, off = PA_COLLECTOR_CONFIG_DEFAULT;
+	long rounds = argc > 1 ? atol(argv[1]) : 200, r, c, i, n = 0;
+	struct pa_collector *col = NULL;
+	struct empty_bpf *empty;
+	const char *why = NULL;
+	double *t[M_MAX];
+	int m, k, err;
+
+	if (rounds <= 0) {
+		fprintf(stderr, "pa-kalt: ROUNDS must be a positive number\n");
+		return 2;
+	}
+	for (m = 0; m < M_MAX; m++) {
+		t[m] = malloc((size_t)(rounds * CHUNKS_PER_STINT) * sizeof(double));
+		if (!t[m])
+			return 3;
+	}
+	empty = empty_bpf__open_and_load();
+	if (!empty) {
+		fprintf(stderr, "pa-kalt: cannot load the empty programs: %s\n", strerror(errno));
+		return 3;
+	}
+	off.event_mask = 0; /* detaches every hook */
+	err = pa_collector_open(&off, &col, &why);
+	if (err < 0) {
+		fprintf(stderr, "pa-kalt: cannot open the collector: %s: %s\n", strerror(-err), why ? why : "");
+		return 3;
+	}
+	for (r = 0; r < rounds; r++) {
+		for (k = 0; k < M_MAX; k++) {
+			m = (int)((r + k) % M_MAX); /* rotate the order */
+			if (m == M_EMPTY && empty_bpf__attach(empty))
+				return 3;
+			if (m == M_OURS && pa_collector_configure(col, &on) < 0)
+				return 3;
+			for (i = 0; i < 2000; i++) /* warm up */
+				(void)syscall(SYS_getppid);
+			for (c = 0; c < CHUNKS_PER_STINT; c++) {
+				double a = now_ns();
+
+				for (i = 0; i < CHUNK; i++)
+					(void)syscall(SYS_getppid);
+				t[m][n + c] = (now_ns() - a) / CHUNK;
+			}
+			if (m == M_EMPTY)
+				empty_bpf__detach(empty);
+			if (m == M_OURS) {
+				(void)pa_collector_configure(col, &off);
+				(void)pa_collector_drain(col, NULL, NULL);
+			}
+		}
+		n += CHUNKS_PER_STINT;
+	}
+	for (m = 0; m < M_MAX; m++) {
+		qsort(t[m], (size_t)n, sizeof(double), cmp_double);
+		printf("%s%s %.1f", m ? " " : "", mode_name[m], t[m][n / 10]);
+	}
+	printf("\n");
+	pa_collector_free(col);
+	empty_bpf__destroy(empty);
+	return 0;
+}
