@@ -2,6 +2,7 @@
 /* verb-top.c - perf-analysis top: the heaviest processes or threads by CPU, events, I/O, memory or one event type. */
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -142,3 +143,43 @@ const struct verb verb_top = {
 		 "EXAMPLES:\n  perf-analysis top\n  perf-analysis top --by io -n 5\n"
 		 "  perf-analysis top --by syscall --threads --pid 1234\n  perf-analysis --json top --by page_fault\n",
 };
+
+/*
+ * The live view's top tasks (the weak hook in cli.h): up to `rows` processes
+ * by CPU. Quiet when the daemon runs without resource tracking: the monitor
+ * is not the place to repeat that error every interval.
+ */
+void cli_monitor_top(struct cli *cli, FILE *f, bool tty, unsigned int rows)
+{
+	char params[64], *reply = NULL;
+	json_t *res, *row;
+	size_t i;
+
+	snprintf(params, sizeof(params), "{\"by\":\"cpu\",\"n\":%u}", rows);
+	if (perf_host_call(cli->host, "top", params, &reply) != KERN_SUCCESS || !reply)
+		return;
+	res = json_loads(reply, 0, NULL);
+	free(reply);
+	if (!res)
+		return;
+	if (tty)
+		fprintf(f, "\ntop tasks by CPU:\n     %7s %-16s %8s %6s %8s %9s\n", "PID", "COMMAND", "CPU", "CPU%", "EVENTS",
+			"SYSCALLS");
+	else
+		fprintf(f, " | top");
+	json_array_foreach(json_object_get(res, "rows"), i, row) {
+		char b[32];
+
+		if (tty)
+			fprintf(f, "task %7lld %-16.16s %8s %5.1f%% %8lld %9lld\n", (long long)geti(row, "pid"),
+				json_string_value(json_object_get(row, "comm")),
+				cli_fmt_ns((uint64_t)geti(row, "cpu_ns"), b, sizeof(b)),
+				json_real_value(json_object_get(row, "cpu_pct")), (long long)geti(row, "events"),
+				(long long)geti(row, "syscalls"));
+		else
+			fprintf(f, " %lld %s %.1f%%", (long long)geti(row, "pid"),
+				json_string_value(json_object_get(row, "comm")),
+				json_real_value(json_object_get(row, "cpu_pct")));
+	}
+	json_decref(res);
+}

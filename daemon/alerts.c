@@ -24,6 +24,7 @@
 #include "alerts.h"
 #include "daemon.h"
 #include "events.h"
+#include "export.h"
 #include "histogram.h"
 
 #define HOOKS_MAX 4       /* alert commands running at once; more are skipped (and counted) */
@@ -31,6 +32,7 @@
 
 struct track {
 	bool active;
+	uint64_t raised;          /* times it fired since the daemon started (for /metrics) */
 	uint32_t over, under;     /* consecutive windows crossed / not crossed */
 	struct pa_alert fired;    /* the FIRING record while active */
 };
@@ -255,6 +257,7 @@ static void step(struct pa_daemon *d, struct track *t, bool crossed, const struc
 		describe(&a);
 		deliver(d, &a);
 		t->active = true;
+		t->raised++;
 		t->fired = a;
 	} else if (t->active && t->under >= resolve_n) {
 		a.state = PA_ALERT_RESOLVED;
@@ -426,6 +429,7 @@ static void judge_overhead(struct pa_daemon *d, uint64_t now)
 				 configured, al->bpf_measured ? "" : " (eBPF run time not measured: lossy input)");
 			deliver(d, &a);
 			al->overhead.active = true;
+			al->overhead.raised++;
 			al->overhead.fired = a;
 		}
 	} else if (al->rate) {
@@ -501,6 +505,24 @@ json_t *pa_alerts_active_json(struct pa_daemon *d)
 	if (d->alerts->overhead.active)
 		json_array_append_new(a, pa_alert_to_json(&d->alerts->overhead.fired));
 	return a;
+}
+
+size_t pa_alerts_export(struct pa_daemon *d, struct pa_export_alert *out, size_t max)
+{
+	size_t n = 0;
+
+	if (!d->alerts)
+		return 0;
+	for (unsigned int e = 0; e < PERF_EVENT_MAX; e++)
+		for (unsigned int m = 0; m < PA_ALERT_OVERHEAD && n < max; m++)
+			out[n++] = (struct pa_export_alert){ .name = metric_names[m], .event = pa_event_info(e)->name,
+							     .firing = d->alerts->t[e][m].active,
+							     .raised = d->alerts->t[e][m].raised };
+	if (n < max)
+		out[n++] = (struct pa_export_alert){ .name = metric_names[PA_ALERT_OVERHEAD], .event = "daemon",
+						     .firing = d->alerts->overhead.active,
+						     .raised = d->alerts->overhead.raised };
+	return n;
 }
 
 json_t *pa_alerts_overhead_json(struct pa_daemon *d)

@@ -104,4 +104,13 @@ json_t *pa_alerts_active_json(struct pa_daemon *d);
 /* The overhead measurement and budget state for `status`/`monitor`. */
 json_t *pa_alerts_overhead_json(struct pa_daemon *d);
 
+/*
+ * Every alert the daemon judges and its state, for /metrics: one entry per
+ * (event, metric) and one for the daemon's overhead, at most `max`
+ * (PA_ALERTS_EXPORT_MAX fits them all). Strings are static. Returns how many.
+ */
+struct pa_export_alert;
+#define PA_ALERTS_EXPORT_MAX (PERF_EVENT_MAX * 3 + 1)
+size_t pa_alerts_export(struct pa_daemon *d, struct pa_export_alert *out, size_t max);
+
 #endif /* PA_DAEMON_ALERTS_H */

@@ -37,6 +37,7 @@
 
 #include <microhttpd.h>
 
+#include "alerts.h"
 #include "events.h"
 #include "export.h"
 #include "histogram.h"
@@ -210,6 +211,8 @@ int pa_http_metrics(struct pa_daemon *d, char **ret, size_t *ret_len)
 	struct pa_export_overhead ov = { 0 };
 	struct pa_collector_overhead cov;
 	struct pa_export_drop drops[2];
+	struct pa_export_alert alerts[PA_ALERTS_EXPORT_MAX];
+	size_t n_alerts;
 	uint64_t dropped = 0;
 	struct rusage ru;
 	char *buf = NULL;
@@ -236,6 +239,7 @@ int pa_http_metrics(struct pa_daemon *d, char **ret, size_t *ret_len)
 		ov.bpf_run_ns = cov.run_time_ns;
 		ov.bpf_run_count = cov.run_cnt;
 	}
+	n_alerts = pa_alerts_export(d, alerts, PA_ALERTS_EXPORT_MAX);
 	f = open_memstream(&buf, &len);
 	if (!f) {
 		free(stats);
@@ -243,6 +247,7 @@ int pa_http_metrics(struct pa_daemon *d, char **ret, size_t *ret_len)
 	}
 	r = pa_export_prom(f, &(struct pa_export_metrics){
 		.stats = stats, .n_stats = PERF_EVENT_MAX, .drops = drops, .n_drops = 2, .overhead = &ov,
+		.alerts = n_alerts ? alerts : NULL, .n_alerts = n_alerts,
 	});
 	if (fclose(f) != 0 && r == 0)
 		r = -EIO;

@@ -58,6 +58,16 @@ else
 	t_fail "$s"
 fi
 
+t_begin "the top tasks by CPU are on screen, each a live or recent process the top verb also lists"
+top_pids=$($PA --json top -n 50 | jq -r '.rows[].pid')
+screen_pids=$(awk '$1 == "task" { print $2 }' <<<"$s")
+if grep -q "^top tasks by CPU:" <<<"$s" && [ -n "$screen_pids" ] &&
+	[ -z "$(comm -23 <(sort -u <<<"$screen_pids") <(sort -u <<<"$top_pids"))" ]; then
+	t_ok
+else
+	t_fail "screen pids '$screen_pids' not all in top's '$top_pids': $(grep -A6 'top tasks' <<<"$s")"
+fi
+
 t_begin "the overhead line shows the measured cost and the 5 % budget"
 grep -qE "^overhead: [0-9.]+ % of all CPUs \(eBPF [0-9.]+ %, daemon [0-9.]+ %\), budget 5 %; sample rate [0-9]+/s( -- LOWERED from 1000/s: over budget)?$" <<<"$s" &&
 	t_ok || t_fail "$(grep overhead <<<"$s")"
