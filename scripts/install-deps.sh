@@ -22,6 +22,9 @@ PKGS_TEST="$PKGS_TEST babeltrace2 prometheus nodejs"
 PKGS_TEST="$PKGS_TEST chromium"
 # ports/gnumach/ CI checks: Debian's MIG and GNU Mach headers.
 PKGS_TEST="$PKGS_TEST mig-x86-64-gnu gnumach-dev"
+# Tools the shell tests call: curl (HTTP), the sqlite3 shell (store migration),
+# systemd-socket-activate (socket activation).
+PKGS_TEST="$PKGS_TEST curl sqlite3 systemd"
 
 missing=""
 for p in $PKGS_BUILD $PKGS_TEST; do
@@ -29,6 +32,9 @@ for p in $PKGS_BUILD $PKGS_TEST; do
 		missing="$missing $p"
 	fi
 done
+# npm: NodeSource's nodejs ships it, Debian's nodejs does not (Debian's npm
+# package would conflict with NodeSource's), so ask for it only when absent.
+command -v npm >/dev/null 2>&1 || missing="$missing npm"
 
 if [ -z "$missing" ]; then
 	exit 0
