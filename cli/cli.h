@@ -81,6 +81,14 @@ int cli_bad_option(const struct verb *v, int argc, char **argv);
 /* Check the number of positional arguments against the verb's min/max; EXIT_OK or EXIT_USAGE. */
 int cli_check_args(const struct verb *v, int n);
 
+/*
+ * A verb with no options of its own and no arguments that calls one method
+ * (params stolen, may be NULL) and prints `done` (or the result with --json):
+ * enable, disable, reset. Returns the exit code.
+ */
+int cli_run_simple(struct cli *cli, const struct verb *v, int argc, char **argv, const char *method, json_t *params,
+		   const char *done);
+
 /* Print the verb's help on stdout; returns EXIT_OK. */
 int cli_verb_help(const struct verb *v);
 

@@ -124,6 +124,38 @@ int cli_check_args(const struct verb *v, int n)
 	return EXIT_OK;
 }
 
+int cli_run_simple(struct cli *cli, const struct verb *v, int argc, char **argv, const char *method, json_t *params,
+		   const char *done)
+{
+	static const struct option opts[] = { CLI_COMMON_LONGOPTS, { 0 } };
+	json_t *res = NULL;
+	int c, r;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'J': cli->json = true; break;
+		case 'h': r = cli_verb_help(v); goto out;
+		default: r = cli_bad_option(v, argc, argv); goto out;
+		}
+	}
+	r = cli_check_args(v, argc - optind);
+	if (r)
+		goto out;
+	r = cli_call(cli, method, params, &res);
+	params = NULL; /* cli_call took it */
+	if (r)
+		goto out;
+	if (cli->json)
+		cli_print_json(res);
+	else
+		printf("%s\n", done);
+	json_decref(res);
+out:
+	json_decref(params);
+	return r;
+}
+
 int cli_verb_help(const struct verb *v)
 {
 	printf("%s - %s\n\n%s", v->name, v->summary, v->usage);

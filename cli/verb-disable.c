@@ -1,36 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* verb-disable.c - perf-analysis disable: disable performance monitoring */
-#include <getopt.h>
-#include <stdio.h>
-
 #include "cli.h"
 
 static int run(struct cli *cli, int argc, char **argv)
 {
-	static const struct option opts[] = { CLI_COMMON_LONGOPTS, { 0 } };
-	json_t *res = NULL;
-	int c, r;
-
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'J': cli->json = true; break;
-		case 'h': return cli_verb_help(&verb_disable);
-		default: return cli_bad_option(&verb_disable, argc, argv);
-		}
-	}
-	r = cli_check_args(&verb_disable, argc - optind);
-	if (r)
-		return r;
-	r = cli_call(cli, "enable", json_pack("{sb}", "enabled", 0), &res);
-	if (r)
-		return r;
-	if (cli->json)
-		cli_print_json(res);
-	else
-		printf("Performance monitoring disabled.\n");
-	json_decref(res);
-	return EXIT_OK;
+	return cli_run_simple(cli, &verb_disable, argc, argv, "enable", json_pack("{sb}", "enabled", 0), "Performance monitoring disabled.");
 }
 
 const struct verb verb_disable = {
