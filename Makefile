@@ -545,6 +545,11 @@ RES_TESTS := $(if $(PA_CORE_READY),tests/integration/test-resources.sh)
 $(RES_TESTS): $(PA_TOOLS) $(RES_LOAD)
 TEST_BINS += $(RES_TESTS)
 all: $(RES_LOAD)
+# pa-kbench's `resources` mode (bench/kernel-overhead.sh): capture plus
+# resource tracking, as the daemon loads them. The core library again after
+# resources.o, which needs it (the link line lists it before).
+$(KBENCH): $(BUILD)/daemon/resources.o
+$(KBENCH): LDLIBS_USER += $(CORE_LIB) -ljansson
 
 # ---------------------------------------------------------------------------
 # `all` first: shell tests are sources, and with .SECONDARY the programs they

@@ -81,6 +81,9 @@ for r in $(seq 1 "$rounds"); do
 		"$kb" $m -- $MSG 2>&1 >/dev/null | cpu_time >>"$tmp/msg.$m"
 		"$kb" $m -- bash -c "$(declare -f build_job); build_job" 2>&1 >/dev/null | cpu_time >>"$tmp/job.$m"
 	done
+	# resource tracking on top of ours (bpf/resources.bpf.c), as the daemon loads it by default
+	"$kb" resources -- "$loop" "$calls" 2>/dev/null >>"$tmp/loop.resources"
+	"$kb" resources -- $MSG 2>&1 >/dev/null | cpu_time >>"$tmp/msg.resources"
 	perf stat -a -e raw_syscalls:sys_enter,raw_syscalls:sys_exit -o /dev/null -- "$loop" "$calls" >>"$tmp/loop.perf"
 	if [ $have_bpftrace = 1 ]; then
 		run_bpftrace "$loop" "$calls" >>"$tmp/loop.bpftrace"
@@ -121,6 +124,18 @@ awk -v rounds="$rounds" -v calls="$calls" \
 			(mb == "nan" ? "n/a" : sprintf("%.2fx", 100 * (mb / mn - 1) / fo))
 	printf "parallel gcc -O2 -c of core/ (x2), CPU seconds: none %.3f | floor %.3f | ours %.3f\n", jn, je, jo
 	printf "  overhead: floor %+.1f %%, ours %+.1f %% (target <= 2 %%)\n", 100 * (je / jn - 1), 100 * (jo / jn - 1)
+}'
+
+# Resource tracking (bpf/resources.bpf.c) loaded with the collector, as perf-analysisd does by default.
+awk -v ln="$loop_none" -v lo="$loop_ours" -v lr="$loop_resources" \
+	-v mn="$msg_none" -v mo="$msg_ours" -v mr="$msg_resources" 'BEGIN {
+	printf "resources (ours + resource tracking, the daemon default), same rounds:\n"
+	printf "  getppid ns per call: ours %.0f | ours + resources %.0f: resources add %+.0f ns per syscall", lo, lr, lr - lo
+	if (lo > ln)
+		printf " = %.2fx what ours adds", (lr - lo) / (lo - ln)
+	printf "; ratio to no tracing %.2fx\n", lr / ln
+	printf "  perf bench sched messaging CPU seconds: ours %.3f | ours + resources %.3f: overhead %+.1f %% (ours %+.1f %%)\n",
+		mo, mr, 100 * (mr / mn - 1), 100 * (mo / mn - 1)
 }'
 
 # The getppid loop once more, the three setups alternating inside one process.

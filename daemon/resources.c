@@ -105,6 +105,27 @@ void pa_resources_free(struct pa_resources *r)
 	free(r);
 }
 
+int pa_resources_prog_stats(struct pa_resources *r, unsigned int i, const char **ret_name, uint64_t *ret_cnt,
+			    uint64_t *ret_ns)
+{
+	struct bpf_prog_info info = { 0 };
+	uint32_t len = sizeof(info);
+	struct bpf_program *p;
+	unsigned int k = 0;
+
+	bpf_object__for_each_program(p, r->skel->obj) {
+		if (k++ != i)
+			continue;
+		if (bpf_obj_get_info_by_fd(bpf_program__fd(p), &info, &len) < 0)
+			return -errno;
+		*ret_name = bpf_program__name(p);
+		*ret_cnt = info.run_cnt;
+		*ret_ns = info.run_time_ns;
+		return 0;
+	}
+	return -ENOENT;
+}
+
 /*
  * Delete the records present now: collect the keys first, then delete them.
  * (Deleting the first key until none is left never ends: busy threads,

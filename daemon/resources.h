@@ -22,6 +22,14 @@ struct pa_resources;
 int pa_resources_open(struct pa_resources **ret, const char **ret_why);
 void pa_resources_free(struct pa_resources *r); /* detaches; NULL is fine */
 
+/*
+ * Run count and run time of program i (0, 1, ... until -ENOENT): *ret_name
+ * is the program's name (static while r lives), *ret_ns its summed run time,
+ * counted only while kernel.bpf_stats_enabled is on. For benchmarks.
+ */
+int pa_resources_prog_stats(struct pa_resources *r, unsigned int i, const char **ret_name, uint64_t *ret_cnt,
+			    uint64_t *ret_ns);
+
 /* Forget every record and counter (the daemon's reset). */
 int pa_resources_reset(struct pa_resources *r);
 

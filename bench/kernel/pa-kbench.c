@@ -9,6 +9,8 @@
  *   stream ours, but every event offered to the stream (10M samples/s/CPU,
  *          65536-sample ring), drained on wake-up; prints to stderr
  *          "stream: SAMPLES samples DROPPED dropped SECONDS s"
+ *   resources  ours plus resource tracking (bpf/resources.bpf.c), as
+ *          perf-analysisd loads them by default
  * The command's output passes through; exit status is the command's. Last,
  * "cpu-seconds S" goes to stderr: user + system CPU time of the command and
  * its waited-for descendants (the programs run in their context), which
@@ -33,6 +35,7 @@
 #include <bpf/libbpf.h>
 
 #include "../../daemon/collector.h"
+#include "../../daemon/resources.h"
 #include "empty.skel.h"
 
 static void ignore_sample(const struct perf_sample *s, void *userdata)
@@ -46,6 +49,8 @@ int main(int argc, char **argv)
 	struct pa_collector_config cfg = PA_COLLECTOR_CONFIG_DEFAULT;
 	struct pa_collector *col = NULL;
 	struct empty_bpf *empty = NULL;
+	struct pa_resources *res = NULL;
+	bool with_res = false;
 	const char *why = NULL;
 	long samples = 0;
 	int st, r, stats_fd = -1;
@@ -55,6 +60,10 @@ int main(int argc, char **argv)
 	if (argc < 4 || strcmp(argv[2], "--")) {
 		fprintf(stderr, "usage: pa-kbench none|empty|ours -- COMMAND [ARG...]\n");
 		return 2;
+	}
+	if (!strcmp(argv[1], "resources")) {
+		with_res = true;
+		argv[1] = "ours";
 	}
 	if (getenv("PA_KBENCH_PROGSTATS"))
 		stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
@@ -77,6 +86,13 @@ int main(int argc, char **argv)
 	} else if (strcmp(argv[1], "none")) {
 		fprintf(stderr, "pa-kbench: unknown mode '%s' (none, empty, ours or stream)\n", argv[1]);
 		return 2;
+	}
+	if (with_res) {
+		r = pa_resources_open(&res, &why);
+		if (r < 0) {
+			fprintf(stderr, "pa-kbench: cannot open resource tracking: %s: %s\n", strerror(-r), why ? why : "");
+			return 3;
+		}
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	pid = fork();
@@ -130,6 +146,15 @@ int main(int argc, char **argv)
 							(unsigned long long)o.prog[i].run_cnt,
 							(double)o.prog[i].run_time_ns / (double)o.prog[i].run_cnt);
 		}
+		if (res) {
+			const char *name;
+			uint64_t cnt, ns;
+
+			for (unsigned int i = 0; pa_resources_prog_stats(res, i, &name, &cnt, &ns) == 0; i++)
+				if (cnt)
+					fprintf(stderr, "res   %-20s %10llu runs %7.1f ns/run\n", name,
+						(unsigned long long)cnt, (double)ns / (double)cnt);
+		}
 		if (empty)
 			bpf_object__for_each_program(prog, empty->obj) {
 				struct bpf_prog_info info = { 0 };
@@ -149,6 +174,7 @@ int main(int argc, char **argv)
 				(double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
 				(double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6);
 	}
+	pa_resources_free(res);
 	pa_collector_free(col);
 	empty_bpf__destroy(empty);
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 3;
