@@ -47,16 +47,33 @@ char LICENSE[] SEC("license") = "GPL";
 #define NR_recvmmsg 299
 #define NR_sendmmsg 307
 
-#define VM_CALL_MMAP 1
-#define VM_CALL_MUNMAP 2
-#define VM_CALL_BRK 3
+/* numbers below 64 of sends, read-family calls and address-space changes: one bit test skips the rest */
+#define LOW_SEND ((1ull << NR_write) | (1ull << NR_writev) | (1ull << NR_sendto) | (1ull << NR_sendmsg))
+#define LOW_RECV ((1ull << NR_read) | (1ull << NR_readv) | (1ull << NR_recvfrom) | (1ull << NR_recvmsg))
+#define LOW_VM ((1ull << NR_mmap) | (1ull << NR_mremap) | (1ull << NR_munmap) | (1ull << NR_brk))
 
+/* ipc_dir of a send on an unconnected socket: an IPC send without a channel */
+#define PA_RES_IPC_NOKEY 3
+
+/*
+ * Thread records: an array indexed by thread id (an inlined lookup: address
+ * arithmetic, one page per record) for ids below its size, set by user
+ * space before load (pid_max); larger ids in tasks_hi, an LRU hash.
+ */
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, PA_RES_TASKS_MAX);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, 32768); /* set by user space before load */
 	__type(key, uint32_t);
 	__type(value, struct pa_res_task);
 } tasks SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, PA_RES_TASKS_MAX); /* set by user space before load */
+	__type(key, uint32_t);
+	__type(value, struct pa_res_task);
+} tasks_hi SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
@@ -79,75 +96,108 @@ struct {
 	__type(value, struct pa_res_rq);
 } rqs SEC(".maps");
 
+/*
+ * Per-CPU state, element = CPU id: a plain array, not a per-CPU map (an
+ * inlined per-CPU lookup reads the map's pointer table, one page more).
+ */
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, 1); /* = possible CPUs, set by user space before load */
 	__type(key, uint32_t);
 	__type(value, struct pa_res_cpu);
 } cpu_state SEC(".maps");
 
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, PA_RES_SYSCALL_NR_MAX);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, PA_RES_SYSCALL_NR_MAX); /* x possible CPUs, set by user space before load */
 	__type(key, uint32_t);
 	__type(value, struct pa_res_sys);
 } sys_attr SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, PA_RES_C_MAX);
-	__type(key, uint32_t);
-	__type(value, uint64_t);
-} counters SEC(".maps");
 
 static const struct pa_res_task zero_task;
 static const struct pa_res_pair zero_pair;
 
 extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
 
-/* Atomic: some counters are bumped from interrupt context too. */
-static __always_inline void cnt(uint32_t idx, uint64_t v)
-{
-	uint64_t *c = bpf_map_lookup_elem(&counters, &idx);
+#define TASK_DEAD 0x80
+#define barrier() asm volatile("" ::: "memory")
 
-	if (c)
-		__sync_fetch_and_add(c, v);
+static __always_inline struct pa_res_cpu *cpu_state_get(void)
+{
+	uint32_t cpu = bpf_get_smp_processor_id();
+
+	return bpf_map_lookup_elem(&cpu_state, &cpu);
 }
 
-/* Record of thread t (NULL: current), created on first sight. */
-static __always_inline struct pa_res_task *task_rec(struct task_struct *t)
+/* Atomic: some counters are bumped from interrupt context too. */
+static __always_inline void cnt(struct pa_res_cpu *cs, uint32_t idx, uint64_t v)
 {
-	struct pa_res_task *r;
-	uint32_t tid;
+	if (idx < PA_RES_C_MAX)
+		__sync_fetch_and_add(&cs->counters[idx], v);
+}
 
-	if (!t)
-		t = bpf_get_current_task_btf();
-	tid = t->pid;
-	r = bpf_map_lookup_elem(&tasks, &tid);
+/* Fill a fresh record (tgid == 0) from its thread. */
+static __always_inline void rec_init(struct pa_res_cpu *cs, struct pa_res_task *r, struct task_struct *t)
+{
+	r->tgid = t->tgid;
+	r->start_ns = t->start_time;
+	bpf_probe_read_kernel_str(r->comm, sizeof(r->comm), t->comm);
+	if (t->pid != t->tgid)
+		r->flags |= PA_RES_F_THREAD;
+	if (t->mm)
+		r->vm_first_pages = r->vm_pages = r->vm_peak_pages = BPF_CORE_READ(t, mm, total_vm);
+	if (cs)
+		cnt(cs, PA_RES_C_TASK_INSERT, 1);
+}
+
+/* Record of thread tid without creating it: its array slot (maybe unused), else tasks_hi's record or NULL. */
+static __always_inline struct pa_res_task *task_find(uint32_t tid)
+{
+	struct pa_res_task *r = bpf_map_lookup_elem(&tasks, &tid);
+
 	if (r)
 		return r;
-	if (bpf_map_update_elem(&tasks, &tid, &zero_task, BPF_NOEXIST) == 0)
-		cnt(PA_RES_C_TASK_INSERT, 1);
-	r = bpf_map_lookup_elem(&tasks, &tid);
+	return bpf_map_lookup_elem(&tasks_hi, &tid);
+}
+
+/* Record of thread t (NULL: current, whose id is tid), created on first sight. */
+static __always_inline struct pa_res_task *task_rec(struct pa_res_cpu *cs, struct task_struct *t, uint32_t tid)
+{
+	struct pa_res_task *r = bpf_map_lookup_elem(&tasks, &tid);
+
 	if (!r) {
-		cnt(PA_RES_C_TASK_NOSPACE, 1);
-		return NULL;
+		r = bpf_map_lookup_elem(&tasks_hi, &tid);
+		if (!r) {
+			if (bpf_map_update_elem(&tasks_hi, &tid, &zero_task, BPF_NOEXIST) == 0 && cs)
+				cnt(cs, PA_RES_C_TASK_HI_INSERT, 1);
+			r = bpf_map_lookup_elem(&tasks_hi, &tid);
+			if (!r) {
+				if (cs)
+					cnt(cs, PA_RES_C_TASK_NOSPACE, 1);
+				return NULL;
+			}
+		}
 	}
-	if (!r->tgid) {
-		r->tgid = t->tgid;
-		r->start_ns = t->start_time;
-		bpf_probe_read_kernel_str(r->comm, sizeof(r->comm), t->comm);
-		if (t->pid != t->tgid)
-			r->flags |= PA_RES_F_THREAD;
-		if (t->mm)
-			r->vm_first_pages = r->vm_pages = r->vm_peak_pages = BPF_CORE_READ(t, mm, total_vm);
-	}
+	if (!r->tgid)
+		rec_init(cs, r, t ? t : bpf_get_current_task_btf());
 	return r;
 }
 
-static __always_inline struct pa_res_task *task_find(uint32_t tid)
+/* Move the statistics of the thread running on this CPU into its record r. */
+static __always_inline void acc_flush(struct pa_res_cpu *cs, struct pa_res_task *r)
 {
-	return bpf_map_lookup_elem(&tasks, &tid);
+	struct pa_res_acc *a = &cs->acc;
+
+	r->ev_count[PERF_EVENT_SYSCALL] += a->sys_count;
+	r->ev_ns[PERF_EVENT_SYSCALL] += a->sys_ns;
+	r->sys_errors += a->sys_errors;
+	r->ev_count[PERF_EVENT_PAGE_FAULT] += a->faults;
+	r->faults_in_sys += a->faults_in_sys;
+	r->ev_count[PERF_EVENT_INTERRUPT] += a->irqs + a->softirqs;
+	r->irqs_in_sys += a->irqs_in_sys + a->softirqs_in_sys;
+	__builtin_memset(a, 0, sizeof(*a));
 }
 
 /*
@@ -187,8 +237,7 @@ static __always_inline uint64_t ipc_channel(uint32_t fd, bool send, uint8_t *is_
 	return 0;
 }
 
-static __always_inline void send_begin(struct pa_res_task *r, uint64_t key, uint64_t now, uint32_t tid,
-				       uint32_t tgid)
+static __always_inline void send_begin(uint64_t key, uint64_t now, uint32_t tid, uint32_t tgid)
 {
 	struct pa_res_msg *m = bpf_map_lookup_elem(&msgs, &key);
 
@@ -208,22 +257,22 @@ static __always_inline void send_begin(struct pa_res_task *r, uint64_t key, uint
 	}
 }
 
-static __always_inline void send_end(uint64_t key, long ret)
+static __always_inline void send_end(struct pa_res_cpu *cs, uint64_t key, long ret)
 {
 	struct pa_res_msg *m;
 
 	if (ret > 0) {
-		cnt(PA_RES_C_MSG_SENT, 1);
+		cnt(cs, PA_RES_C_MSG_SENT, 1);
 		return;
 	}
-	cnt(PA_RES_C_MSG_FAILED, 1);
+	cnt(cs, PA_RES_C_MSG_FAILED, 1);
 	m = bpf_map_lookup_elem(&msgs, &key);
 	if (m && m->pending)
 		m->pending--;
 }
 
-static __always_inline void receive_end(struct pa_res_task *r, uint64_t key, long ret, uint64_t now, uint32_t tid,
-					bool is_sock)
+static __always_inline void receive_end(struct pa_res_cpu *cs, struct pa_res_task *r, uint64_t key, long ret,
+					uint64_t now, uint32_t tid, bool is_sock)
 {
 	struct pa_res_pair_key pk;
 	struct pa_res_msg *m;
@@ -236,18 +285,18 @@ static __always_inline void receive_end(struct pa_res_task *r, uint64_t key, lon
 		return;
 	m = bpf_map_lookup_elem(&msgs, &key);
 	if (!m || !m->pending) {
-		cnt(PA_RES_C_MSG_UNLINKED, 1);
+		cnt(cs, PA_RES_C_MSG_UNLINKED, 1);
 		return;
 	}
 	lat = now > m->send_ns ? now - m->send_ns : 0;
 	extra = m->pending - 1;
 	m->pending = 0;
 	woken = r->woken_key == key && r->woken_ns >= m->send_ns;
-	cnt(PA_RES_C_MSG_LINKED, 1);
+	cnt(cs, PA_RES_C_MSG_LINKED, 1);
 	if (woken)
-		cnt(PA_RES_C_MSG_WOKEN, 1);
+		cnt(cs, PA_RES_C_MSG_WOKEN, 1);
 	if (extra)
-		cnt(PA_RES_C_MSG_COALESCED, extra);
+		cnt(cs, PA_RES_C_MSG_COALESCED, extra);
 	r->ipc_received++;
 	r->ipc_latency_ns += lat;
 	s = task_find(m->sender_tid);
@@ -258,7 +307,7 @@ static __always_inline void receive_end(struct pa_res_task *r, uint64_t key, lon
 	p = bpf_map_lookup_elem(&pairs, &pk);
 	if (!p) {
 		if (bpf_map_update_elem(&pairs, &pk, &zero_pair, BPF_NOEXIST) == 0)
-			cnt(PA_RES_C_PAIR_INSERT, 1);
+			cnt(cs, PA_RES_C_PAIR_INSERT, 1);
 		p = bpf_map_lookup_elem(&pairs, &pk);
 		if (!p)
 			return;
@@ -280,92 +329,83 @@ static __always_inline void receive_end(struct pa_res_task *r, uint64_t key, lon
 	}
 }
 
+/*
+ * A syscall starts in this CPU's state, which nothing else touches on the
+ * way: no record, no clock read but the start. Only a send needs its
+ * channel now (a pending message must be there before the data is visible
+ * to the receiver); a read-family call is classified at sys_exit, when the
+ * call itself has walked the same fd table, file and inode pages.
+ */
 SEC("tp_btf/sys_enter")
 int BPF_PROG(res_sys_enter, struct pt_regs *regs, long id)
 {
-	struct pa_res_task *r = task_rec(NULL);
-	uint64_t now;
+	struct pa_res_cpu *cs = cpu_state_get();
+	uint32_t tid;
+	uint64_t key;
 	uint8_t is_sock = 0;
 
-	if (!r)
+	if (!cs)
 		return 0;
-	r->sys_nr = (uint32_t)id;
-	r->ipc_key = 0;
-	r->ipc_dir = 0;
-	r->ipc_ev = 0;
-	r->vm_call = 0;
-	now = bpf_ktime_get_ns();
-	switch (id) {
-	case NR_write: case NR_writev: case NR_sendto: case NR_sendmsg: case NR_sendmmsg:
-		r->ipc_key = ipc_channel((uint32_t)regs->di, true, &is_sock);
-		if (r->ipc_key) {
-			r->ipc_dir = 1;
-			r->ipc_ev = PERF_EVENT_IPC_SEND + 1;
-			send_begin(r, r->ipc_key, now, (uint32_t)bpf_get_current_pid_tgid(), r->tgid);
-		} else if (is_sock) {
-			r->ipc_ev = PERF_EVENT_IPC_SEND + 1;
-			cnt(PA_RES_C_MSG_NOKEY, 1);
+	tid = cs->curr_tid;
+	if (!tid)
+		tid = (uint32_t)bpf_get_current_pid_tgid();
+	cs->sys_nr = (uint32_t)id;
+	cs->ipc_dir = 0;
+	if (((uint64_t)id < 64 && ((1ull << id) & (LOW_SEND | LOW_RECV))) || id == NR_recvmmsg || id == NR_sendmmsg) {
+		switch (id) {
+		case NR_write: case NR_writev: case NR_sendto: case NR_sendmsg: case NR_sendmmsg:
+			key = ipc_channel((uint32_t)regs->di, true, &is_sock);
+			if (key) {
+				uint64_t now = bpf_ktime_get_ns(), pid_tgid = bpf_get_current_pid_tgid();
+
+				cs->ipc_dir = PA_RES_IPC_SEND;
+				cs->ipc_key = key;
+				send_begin(key, now, (uint32_t)pid_tgid, pid_tgid >> 32);
+				cs->sys_start = now;
+				cs->sys_tid = tid;
+				return 0;
+			}
+			if (is_sock) {
+				cs->ipc_dir = PA_RES_IPC_NOKEY;
+				cnt(cs, PA_RES_C_MSG_NOKEY, 1);
+			}
+			break;
+		default:
+			cs->ipc_dir = PA_RES_IPC_RECV;
+			cs->sys_arg = (uint32_t)regs->di;
+			break;
 		}
-		break;
-	case NR_read: case NR_readv: case NR_recvfrom: case NR_recvmsg: case NR_recvmmsg:
-		r->ipc_key = ipc_channel((uint32_t)regs->di, false, &is_sock);
-		if (r->ipc_key) {
-			r->ipc_dir = 2 | (is_sock << 2);
-			r->ipc_ev = PERF_EVENT_IPC_RECEIVE + 1;
-		}
-		break;
-	case NR_mmap: case NR_mremap:
-		r->vm_call = VM_CALL_MMAP;
-		break;
-	case NR_munmap:
-		r->vm_call = VM_CALL_MUNMAP;
-		break;
-	case NR_brk:
-		r->vm_call = VM_CALL_BRK;
-		break;
 	}
-	r->sys_start = now;
+	/* last, so that our own work is not in the duration */
+	cs->sys_start = bpf_ktime_get_ns();
+	cs->sys_tid = tid;
 	return 0;
 }
 
-SEC("tp_btf/sys_exit")
-int BPF_PROG(res_sys_exit, struct pt_regs *regs, long ret)
+/* The rarer syscalls: IPC and address-space changes, straight into the record. */
+static __always_inline void sys_exit_slow(struct pa_res_cpu *cs, struct pa_res_task *r, uint32_t nr, uint8_t dir,
+					  uint64_t key, bool is_sock, long ret, uint64_t now, uint64_t dur,
+					  uint32_t tid)
 {
-	uint64_t now = bpf_ktime_get_ns(), dur;
-	uint32_t tid = (uint32_t)bpf_get_current_pid_tgid();
-	struct pa_res_task *r = task_find(tid);
-	uint32_t ev;
+	uint32_t ev = PERF_EVENT_MAX;
 
-	if (!r || !r->sys_start)
-		return 0;
-	dur = now - r->sys_start;
-	r->sys_start = 0;
-	r->ev_count[PERF_EVENT_SYSCALL]++;
-	r->ev_ns[PERF_EVENT_SYSCALL] += dur;
-	if (ret < 0 && ret >= -MAX_ERRNO)
-		r->sys_errors++;
-	if (r->ipc_ev) {
-		ev = r->ipc_ev - 1;
-		if (ev < PERF_EVENT_MAX) {
-			r->ev_count[ev]++;
-			r->ev_ns[ev] += dur;
-		}
-		if (r->ipc_dir == 1)
-			send_end(r->ipc_key, ret);
-		else if (r->ipc_dir & 2)
-			receive_end(r, r->ipc_key, ret, now, tid, r->ipc_dir & 4);
-		r->ipc_ev = 0;
+	if (dir) {
+		ev = dir == PA_RES_IPC_RECV ? PERF_EVENT_IPC_RECEIVE : PERF_EVENT_IPC_SEND;
+		r->ev_count[ev]++;
+		r->ev_ns[ev] += dur;
+		if (dir == PA_RES_IPC_SEND)
+			send_end(cs, key, ret);
+		else if (dir == PA_RES_IPC_RECV)
+			receive_end(cs, r, key, ret, now, tid, is_sock);
+		return;
 	}
-	if (r->vm_call) {
+	if (nr < 64 && ((1ull << nr) & LOW_VM)) {
 		struct task_struct *t = bpf_get_current_task_btf();
 		uint64_t before = r->vm_pages, after = t->mm ? BPF_CORE_READ(t, mm, total_vm) : 0;
 
-		ev = PERF_EVENT_MAX;
-		if (r->vm_call == VM_CALL_MMAP)
-			ev = PERF_EVENT_VM_ALLOC;
-		else if (r->vm_call == VM_CALL_MUNMAP)
+		if (nr == NR_munmap)
 			ev = PERF_EVENT_VM_FREE;
-		else if (after > before)
+		else if (nr != NR_brk || after > before)
 			ev = PERF_EVENT_VM_ALLOC;
 		else if (after < before)
 			ev = PERF_EVENT_VM_FREE;
@@ -376,8 +416,53 @@ int BPF_PROG(res_sys_exit, struct pt_regs *regs, long ret)
 		r->vm_pages = after;
 		if (after > r->vm_peak_pages)
 			r->vm_peak_pages = after;
-		r->vm_call = 0;
 	}
+}
+
+/*
+ * The common syscall (not IPC, not an address-space change, thread switched
+ * in since load) touches this CPU's page alone: its count and time go to
+ * acc, which sched_switch moves into the record.
+ */
+SEC("tp_btf/sys_exit")
+int BPF_PROG(res_sys_exit, struct pt_regs *regs, long ret)
+{
+	uint64_t now = bpf_ktime_get_ns(), dur, key;
+	struct pa_res_cpu *cs = cpu_state_get();
+	struct pa_res_task *r;
+	bool err = ret < 0 && ret >= -MAX_ERRNO, slow;
+	uint8_t dir, is_sock = 0;
+	uint32_t tid, nr;
+
+	/* sys_tid is 0 or the current thread: every switch clears or restores it */
+	if (!cs || !cs->sys_tid)
+		return 0;
+	tid = cs->sys_tid;
+	cs->sys_tid = 0;
+	dur = now - cs->sys_start;
+	nr = cs->sys_nr;
+	dir = cs->ipc_dir;
+	key = cs->ipc_key;
+	if (dir == PA_RES_IPC_RECV) {
+		key = ipc_channel((uint32_t)cs->sys_arg, false, &is_sock);
+		if (!key)
+			dir = 0;
+	}
+	slow = dir || (nr < 64 && ((1ull << nr) & LOW_VM));
+	if (!slow && cs->curr_tid == tid) {
+		cs->acc.sys_count++;
+		cs->acc.sys_ns += dur;
+		cs->acc.sys_errors += err;
+		return 0;
+	}
+	r = task_rec(cs, NULL, tid);
+	if (!r)
+		return 0;
+	r->ev_count[PERF_EVENT_SYSCALL]++;
+	r->ev_ns[PERF_EVENT_SYSCALL] += dur;
+	r->sys_errors += err;
+	if (slow)
+		sys_exit_slow(cs, r, nr, dir, key, is_sock, ret, now, dur, tid);
 	return 0;
 }
 
@@ -385,39 +470,85 @@ int BPF_PROG(res_sys_exit, struct pt_regs *regs, long ret)
  * CPU time: the time between two switches on a CPU belongs to the task
  * switched out (or to idle). The run-queue latency of `next` is the
  * scheduler's own sched_info.last_queued against its run queue's clock.
+ * `prev` leaves with its pending statistics (acc) and its syscall in flight
+ * moved into its record; `next` brings its spilled syscall back to the CPU.
  */
 SEC("tp_btf/sched_switch")
 int BPF_PROG(res_sched_switch, bool preempt, struct task_struct *prev, struct task_struct *next,
 	     unsigned int prev_state)
 {
 	uint64_t now = bpf_ktime_get_ns(), delta = 0, queued;
-	uint32_t zero = 0;
-	struct pa_res_cpu *c = bpf_map_lookup_elem(&cpu_state, &zero);
+	uint32_t ptid = prev->pid, ntid = next->pid;
+	struct pa_res_cpu *cs = cpu_state_get();
 	struct pa_res_task *r;
+	bool flushed = false;
 	struct rq *rq;
 
-	if (!c)
+	if (!cs)
 		return 0;
-	if (c->since && now > c->since)
-		delta = now - c->since;
-	if (!prev->pid) {
-		c->idle_ns += delta;
+	if (cs->since && now > cs->since)
+		delta = now - cs->since;
+	cs->seq++;
+	barrier();
+	if (!ptid) {
+		cs->idle_ns += delta;
 	} else {
-		c->busy_ns += delta;
-		r = task_rec(prev);
+		cs->busy_ns += delta;
+		r = task_rec(cs, prev, ptid);
+		/* a dead thread's last switch: its id may already be a new thread's (reaped, reused) */
+		if (r && (prev_state & TASK_DEAD) && r->start_ns != prev->start_time) {
+			cnt(cs, PA_RES_C_TASK_STALE, 1);
+			if (cs->curr_tid == ptid) {
+				__builtin_memset(&cs->acc, 0, sizeof(cs->acc));
+				flushed = true;
+			}
+			r = NULL;
+		}
 		if (r) {
 			r->cpu_ns += delta;
 			if (prev_state)
 				r->voluntary++;
+			if (cs->sys_tid == ptid) {
+				r->sys_start = cs->sys_start;
+				r->sys_nr = cs->sys_nr;
+				r->sys_arg = cs->sys_arg;
+				r->ipc_key = cs->ipc_key;
+				r->ipc_dir = cs->ipc_dir;
+			}
+			if (cs->curr_tid == ptid) {
+				acc_flush(cs, r);
+				flushed = true;
+			}
 		}
 	}
-	c->since = now;
-	c->curr_tid = next->pid;
-	if (!next->pid)
+	if (!flushed) {
+		/* no record for prev, or acc is another thread's (none seen yet): its own record or nowhere */
+		struct pa_res_task *o = cs->curr_tid ? task_find(cs->curr_tid) : NULL;
+
+		if (o && o->tgid)
+			acc_flush(cs, o);
+		else
+			__builtin_memset(&cs->acc, 0, sizeof(cs->acc));
+	}
+	cs->sys_tid = 0;
+	cs->since = now;
+	cs->curr_tid = ntid;
+	barrier();
+	cs->seq++;
+	if (!ntid)
 		return 0;
-	r = task_rec(next);
+	r = task_rec(cs, next, ntid);
 	if (!r)
 		return 0;
+	if (r->sys_start) {
+		cs->sys_start = r->sys_start;
+		cs->sys_nr = r->sys_nr;
+		cs->sys_arg = r->sys_arg;
+		cs->ipc_key = r->ipc_key;
+		cs->ipc_dir = r->ipc_dir;
+		cs->sys_tid = ntid;
+		r->sys_start = 0;
+	}
 	r->switches_in++;
 	r->ev_count[PERF_EVENT_CONTEXT_SWITCH]++;
 	queued = next->sched_info.last_queued;
@@ -437,18 +568,16 @@ int BPF_PROG(res_sched_switch, bool preempt, struct task_struct *prev, struct ta
 SEC("tp_btf/sched_wakeup")
 int BPF_PROG(res_sched_wakeup, struct task_struct *p)
 {
-	uint32_t tid = (uint32_t)bpf_get_current_pid_tgid();
-	struct pa_res_task *r, *w;
+	struct pa_res_cpu *cs = cpu_state_get();
+	struct pa_res_task *w;
 
-	if (!tid)
-		return 0;
-	r = task_find(tid);
-	if (!r || r->ipc_dir != 1 || !r->sys_start)
+	/* the current thread is inside a send */
+	if (!cs || !cs->sys_tid || cs->ipc_dir != PA_RES_IPC_SEND)
 		return 0;
 	w = task_find(p->pid);
-	if (!w)
+	if (!w || !w->tgid)
 		return 0;
-	w->woken_key = r->ipc_key;
+	w->woken_key = cs->ipc_key;
 	w->woken_ns = bpf_ktime_get_ns();
 	return 0;
 }
@@ -457,21 +586,31 @@ SEC("tp_btf/task_newtask")
 int BPF_PROG(res_task_newtask, struct task_struct *task, u64 clone_flags)
 {
 	uint32_t tid = task->pid;
+	struct pa_res_cpu *cs = cpu_state_get();
 	struct pa_res_task *parent, *r;
 
+	if (!cs)
+		return 0;
 	/*
-	 * A reused thread id starts a fresh record: replaced in place, not
-	 * deleted and inserted, so that insertions minus live records stays
-	 * the number of evictions.
+	 * A reused thread id starts a fresh record. An array slot still holding
+	 * an exited thread's record loses it (counted); a tasks_hi record is
+	 * replaced in place, not deleted and inserted, so that insertions minus
+	 * live records stays the number of evictions.
 	 */
-	bpf_map_update_elem(&tasks, &tid, &zero_task, BPF_EXIST);
-	r = task_rec(task);
+	r = task_find(tid);
+	if (r && r->tgid) {
+		cnt(cs, PA_RES_C_TASK_REUSED, 1);
+		if (bpf_map_lookup_elem(&tasks, &tid))
+			bpf_map_update_elem(&tasks, &tid, &zero_task, BPF_ANY);
+		else
+			bpf_map_update_elem(&tasks_hi, &tid, &zero_task, BPF_EXIST);
+	}
+	r = task_rec(cs, task, tid);
 	if (r) {
 		r->ppid = (uint32_t)(bpf_get_current_pid_tgid() >> 32);
 		r->flags |= PA_RES_F_SEEN_CREATE | ((clone_flags & CLONE_THREAD) ? PA_RES_F_THREAD : 0);
-		r->start_ns = bpf_ktime_get_ns();
 	}
-	parent = task_rec(NULL);
+	parent = task_rec(cs, NULL, (uint32_t)bpf_get_current_pid_tgid());
 	if (parent)
 		parent->ev_count[(clone_flags & CLONE_THREAD) ? PERF_EVENT_THREAD_CREATE : PERF_EVENT_TASK_CREATE]++;
 	return 0;
@@ -480,10 +619,16 @@ int BPF_PROG(res_task_newtask, struct task_struct *task, u64 clone_flags)
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(res_sched_process_exit, struct task_struct *p, bool group_dead)
 {
-	struct pa_res_task *r = task_rec(p);
+	uint32_t ev = group_dead ? PERF_EVENT_TASK_TERMINATE : PERF_EVENT_THREAD_TERMINATE, tid = p->pid;
+	struct pa_res_cpu *cs = cpu_state_get();
 	uint64_t now = bpf_ktime_get_ns();
-	uint32_t ev = group_dead ? PERF_EVENT_TASK_TERMINATE : PERF_EVENT_THREAD_TERMINATE;
+	struct pa_res_task *r;
 
+	if (!cs)
+		return 0;
+	/* exit and exit_group never return */
+	cs->sys_tid = 0;
+	r = task_rec(cs, p, tid);
 	if (!r)
 		return 0;
 	r->exit_ns = now;
@@ -494,11 +639,21 @@ int BPF_PROG(res_sched_process_exit, struct task_struct *p, bool group_dead)
 	return 0;
 }
 
+/* A non-leader thread's exec takes the leader's id: the CPU's state follows it. */
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(res_sched_process_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
 {
-	struct pa_res_task *r = task_rec(p);
+	struct pa_res_cpu *cs = cpu_state_get();
+	uint32_t tid = p->pid;
+	struct pa_res_task *r;
 
+	if (!cs)
+		return 0;
+	if (cs->sys_tid)
+		cs->sys_tid = tid;
+	if (cs->curr_tid)
+		cs->curr_tid = tid;
+	r = task_rec(cs, p, tid);
 	if (r) {
 		bpf_probe_read_kernel_str(r->comm, sizeof(r->comm), p->comm);
 		if (p->mm)
@@ -507,29 +662,53 @@ int BPF_PROG(res_sched_process_exec, struct task_struct *p, pid_t old_pid, struc
 	return 0;
 }
 
+/*
+ * Interrupts count for the thread they interrupt. Hard and soft ones have
+ * fields of their own in acc (a hard interrupt can arrive in the middle of
+ * a softirq's update); sched_switch runs with interrupts off.
+ */
 static __always_inline void irq_seen(uint32_t which)
 {
-	uint32_t tid = (uint32_t)bpf_get_current_pid_tgid();
-	struct pa_res_task *r;
+	struct pa_res_cpu *cs = cpu_state_get();
+	bool in_sys;
+	uint32_t tid;
 
-	cnt(PA_RES_C_IRQS, 1);
+	if (!cs)
+		return;
+	cnt(cs, PA_RES_C_IRQS, 1);
+	tid = cs->curr_tid;
+	if (!tid)
+		tid = (uint32_t)bpf_get_current_pid_tgid(); /* idle, or no switch seen yet */
 	if (!tid)
 		return;
-	r = task_find(tid);
-	if (!r)
-		return;
-	__sync_fetch_and_add(&r->ev_count[PERF_EVENT_INTERRUPT], 1);
-	if (r->sys_start) {
-		uint32_t nr = r->sys_nr;
-		struct pa_res_sys *s = nr < PA_RES_SYSCALL_NR_MAX ? bpf_map_lookup_elem(&sys_attr, &nr) : NULL;
+	in_sys = cs->sys_tid != 0;
+	if (in_sys) {
+		uint32_t key = bpf_get_smp_processor_id() * PA_RES_SYSCALL_NR_MAX + cs->sys_nr;
+		struct pa_res_sys *s = cs->sys_nr < PA_RES_SYSCALL_NR_MAX ? bpf_map_lookup_elem(&sys_attr, &key) : NULL;
 
-		__sync_fetch_and_add(&r->irqs_in_sys, 1);
-		cnt(PA_RES_C_IRQS_IN_SYS, 1);
+		cnt(cs, PA_RES_C_IRQS_IN_SYS, 1);
 		if (s) {
 			if (which)
-				__sync_fetch_and_add(&s->softirqs, 1);
+				s->softirqs++;
 			else
-				__sync_fetch_and_add(&s->irqs, 1);
+				s->irqs++;
+		}
+	}
+	if (cs->curr_tid == tid) {
+		if (which) {
+			cs->acc.softirqs++;
+			cs->acc.softirqs_in_sys += in_sys;
+		} else {
+			cs->acc.irqs++;
+			cs->acc.irqs_in_sys += in_sys;
+		}
+	} else {
+		struct pa_res_task *r = task_find(tid);
+
+		if (r && r->tgid) {
+			__sync_fetch_and_add(&r->ev_count[PERF_EVENT_INTERRUPT], 1);
+			if (in_sys)
+				__sync_fetch_and_add(&r->irqs_in_sys, 1);
 		}
 	}
 }
@@ -550,20 +729,37 @@ int BPF_PROG(res_softirq_entry, unsigned int vec)
 
 static __always_inline void fault_seen(void)
 {
-	struct pa_res_task *r = task_rec(NULL);
+	struct pa_res_cpu *cs = cpu_state_get();
+	bool in_sys;
+	uint32_t tid;
 
-	cnt(PA_RES_C_FAULTS, 1);
-	if (!r)
+	if (!cs)
 		return;
-	r->ev_count[PERF_EVENT_PAGE_FAULT]++;
-	if (r->sys_start) {
-		uint32_t nr = r->sys_nr;
-		struct pa_res_sys *s = nr < PA_RES_SYSCALL_NR_MAX ? bpf_map_lookup_elem(&sys_attr, &nr) : NULL;
+	cnt(cs, PA_RES_C_FAULTS, 1);
+	tid = cs->curr_tid;
+	if (!tid)
+		tid = (uint32_t)bpf_get_current_pid_tgid();
+	if (!tid)
+		return;
+	in_sys = cs->sys_tid != 0;
+	if (in_sys) {
+		uint32_t key = bpf_get_smp_processor_id() * PA_RES_SYSCALL_NR_MAX + cs->sys_nr;
+		struct pa_res_sys *s = cs->sys_nr < PA_RES_SYSCALL_NR_MAX ? bpf_map_lookup_elem(&sys_attr, &key) : NULL;
 
-		r->faults_in_sys++;
-		cnt(PA_RES_C_FAULTS_IN_SYS, 1);
+		cnt(cs, PA_RES_C_FAULTS_IN_SYS, 1);
 		if (s)
-			__sync_fetch_and_add(&s->faults, 1);
+			s->faults++;
+	}
+	if (cs->curr_tid == tid) {
+		cs->acc.faults++;
+		cs->acc.faults_in_sys += in_sys;
+	} else {
+		struct pa_res_task *r = task_rec(cs, NULL, tid);
+
+		if (r) {
+			r->ev_count[PERF_EVENT_PAGE_FAULT]++;
+			r->faults_in_sys += in_sys;
+		}
 	}
 }
 
@@ -623,21 +819,24 @@ int BPF_PROG(res_block_rq_complete, struct request *rq, blk_status_t error, unsi
 {
 	uint64_t key = (uint64_t)(unsigned long)rq, now = bpf_ktime_get_ns(), lat, start;
 	struct pa_res_rq *v = bpf_map_lookup_elem(&rqs, &key);
+	struct pa_res_cpu *cs = cpu_state_get();
 	struct pa_res_task *r;
 	bool write;
 
+	if (!cs)
+		return 0;
 	if (!v) {
-		cnt(PA_RES_C_RQ_UNMATCHED, 1);
+		cnt(cs, PA_RES_C_RQ_UNMATCHED, 1);
 		return 0;
 	}
 	start = v->issue_ns ? v->issue_ns : v->start_ns;
 	lat = now > start ? now - start : 0;
 	write = v->write;
-	cnt(PA_RES_C_RQ_DONE, 1);
-	cnt(write ? PA_RES_C_IO_BYTES_WRITE : PA_RES_C_IO_BYTES_READ, nr_bytes);
-	cnt(PA_RES_C_IO_NS, lat);
+	cnt(cs, PA_RES_C_RQ_DONE, 1);
+	cnt(cs, write ? PA_RES_C_IO_BYTES_WRITE : PA_RES_C_IO_BYTES_READ, nr_bytes);
+	cnt(cs, PA_RES_C_IO_NS, lat);
 	r = task_find(v->tid);
-	if (r) {
+	if (r && r->tgid) {
 		__sync_fetch_and_add(&r->io_reqs, 1);
 		if (write)
 			__sync_fetch_and_add(&r->io_write_bytes, nr_bytes);

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
@@ -26,6 +27,21 @@
 
 #define N_PROGS 16
 
+/* A thread record as read: its id and figures (since the last reset). */
+struct rec {
+	uint32_t tid;
+	struct pa_res_task t;
+};
+
+/* What a reset leaves behind: the figures at that moment, subtracted from later reads. */
+struct base {
+	struct rec *tasks;            /* sorted by tid */
+	size_t n;
+	uint64_t counters[PA_RES_C_MAX];
+	uint64_t lost;                /* records lost (reused slots, tasks_hi evictions) until then */
+	struct pa_res_sys sys[PA_RES_SYSCALL_NR_MAX];
+};
+
 struct pa_resources {
 	struct resources_bpf *skel;
 	struct bpf_link *links[N_PROGS];
@@ -34,6 +50,17 @@ struct pa_resources {
 	int ncpu;
 	uint64_t since_ns; /* load or last reset, CLOCK_MONOTONIC */
 	long page_kb;
+	uint32_t slots;    /* thread ids below this have an array slot */
+	uint32_t hi_max;   /* tasks_hi's size */
+	bool hi_needed;    /* pid_max > slots: thread ids can reach tasks_hi */
+	/* the mmapable maps, read in place */
+	const struct pa_res_task *tasks;
+	size_t tasks_len;
+	const struct pa_res_cpu *cpus;
+	size_t cpus_len;
+	const struct pa_res_sys *sys;
+	size_t sys_len;
+	struct base base;
 };
 
 static const char *const syscall_names[PA_RES_SYSCALL_NR_MAX] = {
@@ -53,6 +80,56 @@ static int silent_print(enum libbpf_print_level level, const char *fmt, va_list 
 	return 0;
 }
 
+static unsigned long pid_max(void)
+{
+	FILE *f = fopen("/proc/sys/kernel/pid_max", "re");
+	unsigned long v = 32768;
+
+	if (f) {
+		if (fscanf(f, "%lu", &v) != 1)
+			v = 32768;
+		fclose(f);
+	}
+	return v;
+}
+
+/*
+ * Size of the thread-id-indexed array: pid_max (every thread id fits), at
+ * most PA_RES_TID_SLOTS_MAX; PA_RES_TID_SLOTS in the environment overrides it
+ * (tests use a small array to exercise tasks_hi). 0 or -EINVAL.
+ */
+static int tid_slots(uint32_t *ret)
+{
+	const char *env = getenv("PA_RES_TID_SLOTS");
+	unsigned long v = pid_max();
+	char *end;
+
+	if (env) {
+		errno = 0;
+		v = strtoul(env, &end, 10);
+		if (errno || end == env || *end || v < 1 || v > PA_RES_TID_SLOTS_MAX)
+			return -EINVAL;
+	} else if (v > PA_RES_TID_SLOTS_MAX) {
+		v = PA_RES_TID_SLOTS_MAX;
+	}
+	*ret = (uint32_t)v;
+	return 0;
+}
+
+static size_t page_round(size_t n)
+{
+	size_t pg = (size_t)sysconf(_SC_PAGESIZE);
+
+	return (n + pg - 1) / pg * pg;
+}
+
+static const void *map_in_place(struct bpf_map *m, size_t len)
+{
+	void *p = mmap(NULL, len, PROT_READ, MAP_SHARED, bpf_map__fd(m), 0);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
 int pa_resources_open(struct pa_resources **ret, const char **ret_why)
 {
 	struct pa_resources *r;
@@ -70,12 +147,38 @@ int pa_resources_open(struct pa_resources **ret, const char **ret_why)
 		return -ENOMEM;
 	r->ncpu = libbpf_num_possible_cpus();
 	r->page_kb = sysconf(_SC_PAGESIZE) / 1024;
+	if (tid_slots(&r->slots) < 0) {
+		*ret_why = "PA_RES_TID_SLOTS must be a number of thread slots from 1 to 65536";
+		pa_resources_free(r);
+		return -EINVAL;
+	}
+	r->hi_needed = pid_max() > r->slots;
+	r->hi_max = r->hi_needed ? PA_RES_TASKS_MAX : PA_RES_TASKS_HI_MIN;
 	libbpf_set_print(silent_print);
-	r->skel = resources_bpf__open_and_load();
+	r->skel = resources_bpf__open();
+	err = -errno;
+	if (r->skel && r->ncpu > 0) {
+		(void)bpf_map__set_max_entries(r->skel->maps.tasks, r->slots);
+		(void)bpf_map__set_max_entries(r->skel->maps.tasks_hi, r->hi_max);
+		(void)bpf_map__set_max_entries(r->skel->maps.cpu_state, (uint32_t)r->ncpu);
+		(void)bpf_map__set_max_entries(r->skel->maps.sys_attr, PA_RES_SYSCALL_NR_MAX * (uint32_t)r->ncpu);
+		err = resources_bpf__load(r->skel);
+	}
 	libbpf_set_print(NULL);
-	if (!r->skel || r->ncpu <= 0) {
-		err = -errno;
+	if (!r->skel || r->ncpu <= 0 || err) {
 		*ret_why = "cannot load the resource-tracking eBPF programs (tp_btf with BTF needed)";
+		pa_resources_free(r);
+		return err < 0 ? err : -ENOSYS;
+	}
+	r->tasks_len = page_round((size_t)r->slots * sizeof(struct pa_res_task));
+	r->cpus_len = page_round((size_t)r->ncpu * sizeof(struct pa_res_cpu));
+	r->sys_len = page_round((size_t)r->ncpu * PA_RES_SYSCALL_NR_MAX * sizeof(struct pa_res_sys));
+	r->tasks = map_in_place(r->skel->maps.tasks, r->tasks_len);
+	r->cpus = map_in_place(r->skel->maps.cpu_state, r->cpus_len);
+	r->sys = map_in_place(r->skel->maps.sys_attr, r->sys_len);
+	if (!r->tasks || !r->cpus || !r->sys) {
+		err = -errno;
+		*ret_why = "cannot map the resource-tracking tables (mmapable BPF arrays needed)";
 		pa_resources_free(r);
 		return err < 0 ? err : -ENOSYS;
 	}
@@ -101,7 +204,14 @@ void pa_resources_free(struct pa_resources *r)
 		return;
 	for (unsigned int i = 0; i < N_PROGS; i++)
 		bpf_link__destroy(r->links[i]);
+	if (r->tasks)
+		munmap((void *)r->tasks, r->tasks_len);
+	if (r->cpus)
+		munmap((void *)r->cpus, r->cpus_len);
+	if (r->sys)
+		munmap((void *)r->sys, r->sys_len);
 	resources_bpf__destroy(r->skel);
+	free(r->base.tasks);
 	free(r);
 }
 
@@ -148,101 +258,263 @@ static int clear_map(int fd, size_t key_size, size_t max_entries)
 	return 0;
 }
 
-int pa_resources_reset(struct pa_resources *r)
+/* Counters summed over the CPUs, as they are in the kernel (not since the reset). */
+static void read_counters_raw(struct pa_resources *r, uint64_t c[PA_RES_C_MAX])
 {
-	size_t vsz = sizeof(struct pa_res_sys) > sizeof(uint64_t) ? sizeof(struct pa_res_sys) : sizeof(uint64_t);
-	void *zero = calloc((size_t)r->ncpu, vsz);
-
-	if (!zero)
-		return -ENOMEM;
-	if (clear_map(bpf_map__fd(r->skel->maps.tasks), sizeof(uint32_t), PA_RES_TASKS_MAX) < 0 ||
-	    clear_map(bpf_map__fd(r->skel->maps.pairs), sizeof(struct pa_res_pair_key), PA_RES_PAIRS_MAX) < 0 ||
-	    clear_map(bpf_map__fd(r->skel->maps.msgs), sizeof(uint64_t), PA_RES_CHANNELS_MAX) < 0) {
-		free(zero);
-		return -ENOMEM;
+	for (uint32_t k = 0; k < PA_RES_C_MAX; k++) {
+		c[k] = 0;
+		for (int i = 0; i < r->ncpu; i++)
+			c[k] += __atomic_load_n(&r->cpus[i].counters[k], __ATOMIC_RELAXED);
 	}
+}
+
+/* c: raw counters less those at the last reset */
+static void counters_since(struct pa_resources *r, const uint64_t raw[PA_RES_C_MAX], uint64_t c[PA_RES_C_MAX])
+{
 	for (uint32_t k = 0; k < PA_RES_C_MAX; k++)
-		(void)bpf_map_update_elem(bpf_map__fd(r->skel->maps.counters), &k, zero, BPF_ANY);
-	for (uint32_t k = 0; k < PA_RES_SYSCALL_NR_MAX; k++)
-		(void)bpf_map_update_elem(bpf_map__fd(r->skel->maps.sys_attr), &k, zero, BPF_ANY);
-	free(zero);
-	r->since_ns = now_ns();
+		c[k] = raw[k] >= r->base.counters[k] ? raw[k] - r->base.counters[k] : 0;
+}
+
+static void read_sys(struct pa_resources *r, uint32_t nr, struct pa_res_sys *ret)
+{
+	const struct pa_res_sys *b = &r->base.sys[nr];
+
+	*ret = (struct pa_res_sys){ 0 };
+	for (int i = 0; i < r->ncpu; i++) {
+		const struct pa_res_sys *s = &r->sys[(size_t)i * PA_RES_SYSCALL_NR_MAX + nr];
+
+		ret->faults += __atomic_load_n(&s->faults, __ATOMIC_RELAXED);
+		ret->irqs += __atomic_load_n(&s->irqs, __ATOMIC_RELAXED);
+		ret->softirqs += __atomic_load_n(&s->softirqs, __ATOMIC_RELAXED);
+	}
+	ret->faults = ret->faults >= b->faults ? ret->faults - b->faults : 0;
+	ret->irqs = ret->irqs >= b->irqs ? ret->irqs - b->irqs : 0;
+	ret->softirqs = ret->softirqs >= b->softirqs ? ret->softirqs - b->softirqs : 0;
+}
+
+/* Record of tid as it is now: from the array in place, or tasks_hi. false if none. */
+static bool read_one(struct pa_resources *r, uint32_t tid, struct pa_res_task *ret)
+{
+	if (tid < r->slots) {
+		memcpy(ret, &r->tasks[tid], sizeof(*ret));
+		return ret->tgid != 0;
+	}
+	return bpf_map_lookup_elem(bpf_map__fd(r->skel->maps.tasks_hi), &tid, ret) == 0 && ret->tgid;
+}
+
+static int push_rec(struct rec **a, size_t *n, size_t *cap, uint32_t tid, const struct pa_res_task *t)
+{
+	if (*n == *cap) {
+		size_t c = *cap ? 2 * *cap : 1024;
+		struct rec *b = realloc(*a, c * sizeof(**a));
+
+		if (!b)
+			return -ENOMEM;
+		*a = b;
+		*cap = c;
+	}
+	(*a)[*n].tid = tid;
+	(*a)[*n].t = *t;
+	(*n)++;
 	return 0;
 }
 
-static void read_counters(struct pa_resources *r, uint64_t c[PA_RES_C_MAX])
+static int cmp_tid(const void *a, const void *b)
 {
-	uint64_t v[r->ncpu];
+	const struct rec *x = a, *y = b;
 
-	for (uint32_t k = 0; k < PA_RES_C_MAX; k++) {
-		c[k] = 0;
-		if (bpf_map_lookup_elem(bpf_map__fd(r->skel->maps.counters), &k, v) == 0)
-			for (int i = 0; i < r->ncpu; i++)
-				c[k] += v[i];
-	}
+	return (x->tid > y->tid) - (x->tid < y->tid);
 }
 
-struct rec {
-	uint32_t tid;
-	struct pa_res_task t;
-};
-
-/* Every thread record, with the running threads' current stretch added. */
-static int read_tasks(struct pa_resources *r, struct rec **ret, size_t *ret_n, uint64_t *ret_busy,
-		      uint64_t *ret_idle)
+/*
+ * Every thread record as it is in the kernel now, with what the threads
+ * running on each CPU have accumulated since their switch-in (acc, and the
+ * CPU time of the current stretch) added; sorted by tid. *ret_hi_live: how
+ * many came from tasks_hi. O(slots) for the array walk (one cache line per
+ * unused slot) plus a lookup per tasks_hi record.
+ */
+static int read_tasks_raw(struct pa_resources *r, struct rec **ret, size_t *ret_n, size_t *ret_hi_live,
+			  uint64_t *ret_busy, uint64_t *ret_idle)
 {
-	int fd = bpf_map__fd(r->skel->maps.tasks);
-	size_t n = 0, cap = 1024;
-	struct rec *a = malloc(cap * sizeof(*a));
-	struct pa_res_cpu cpus[r->ncpu];
-	uint32_t key, next, zero = 0;
-	uint64_t now = now_ns(), busy = 0, idle = 0;
+	int fd = bpf_map__fd(r->skel->maps.tasks_hi);
+	size_t n = 0, cap = 0, hi = 0;
+	struct rec *a = NULL;
+	uint32_t key, next;
+	uint64_t now, busy = 0, idle = 0;
+	struct pa_res_task t;
 	void *prev = NULL;
 
-	if (!a)
-		return -ENOMEM;
+	for (uint32_t tid = 1; tid < r->slots; tid++) {
+		if (!__atomic_load_n(&r->tasks[tid].tgid, __ATOMIC_RELAXED))
+			continue;
+		memcpy(&t, &r->tasks[tid], sizeof(t));
+		if (push_rec(&a, &n, &cap, tid, &t) < 0)
+			goto nomem;
+	}
 	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
 		key = next;
 		prev = &key;
-		if (n == cap) {
-			struct rec *b = realloc(a, 2 * cap * sizeof(*a));
-
-			if (!b) {
-				free(a);
-				return -ENOMEM;
-			}
-			a = b;
-			cap *= 2;
-		}
-		if (bpf_map_lookup_elem(fd, &key, &a[n].t) == 0) {
-			a[n].tid = key;
-			n++;
+		if (bpf_map_lookup_elem(fd, &key, &t) == 0 && t.tgid) {
+			if (push_rec(&a, &n, &cap, key, &t) < 0)
+				goto nomem;
+			hi++;
 		}
 	}
-	if (bpf_map_lookup_elem(bpf_map__fd(r->skel->maps.cpu_state), &zero, cpus) == 0) {
-		for (int c = 0; c < r->ncpu; c++) {
-			uint64_t d = cpus[c].since && now > cpus[c].since ? now - cpus[c].since : 0;
+	qsort(a, n, sizeof(*a), cmp_tid);
+	now = now_ns();
+	for (int c = 0; c < r->ncpu; c++) {
+		const struct pa_res_cpu *cs = &r->cpus[c];
+		struct pa_res_cpu v;
+		uint32_t s1, s2;
+		bool have = false;
+		int tries = 0;
 
-			busy += cpus[c].busy_ns;
-			idle += cpus[c].idle_ns;
-			if (!cpus[c].since)
-				continue;
-			if (!cpus[c].curr_tid) {
-				idle += d;
-				continue;
+		/* acc and the record of curr_tid from one moment: not across a switch (seq odd or changed) */
+		do {
+			s1 = __atomic_load_n(&cs->seq, __ATOMIC_ACQUIRE);
+			memcpy(&v, cs, sizeof(v));
+			have = v.curr_tid && read_one(r, v.curr_tid, &t);
+			__atomic_thread_fence(__ATOMIC_ACQUIRE);
+			s2 = __atomic_load_n(&cs->seq, __ATOMIC_RELAXED);
+		} while ((s1 != s2 || (s1 & 1)) && ++tries < 1000);
+		busy += v.busy_ns;
+		idle += v.idle_ns;
+		if (!v.since)
+			continue;
+		if (!v.curr_tid) {
+			idle += now > v.since ? now - v.since : 0;
+			continue;
+		}
+		busy += now > v.since ? now - v.since : 0;
+		if (have) {
+			struct rec k = { .tid = v.curr_tid }, *x = bsearch(&k, a, n, sizeof(*a), cmp_tid);
+
+			t.cpu_ns += now > v.since ? now - v.since : 0;
+			t.ev_count[PERF_EVENT_SYSCALL] += v.acc.sys_count;
+			t.ev_ns[PERF_EVENT_SYSCALL] += v.acc.sys_ns;
+			t.sys_errors += v.acc.sys_errors;
+			t.ev_count[PERF_EVENT_PAGE_FAULT] += v.acc.faults;
+			t.faults_in_sys += v.acc.faults_in_sys;
+			t.ev_count[PERF_EVENT_INTERRUPT] += v.acc.irqs + v.acc.softirqs;
+			t.irqs_in_sys += v.acc.irqs_in_sys + v.acc.softirqs_in_sys;
+			if (x) {
+				x->t = t;
+			} else {
+				if (push_rec(&a, &n, &cap, v.curr_tid, &t) < 0)
+					goto nomem;
+				qsort(a, n, sizeof(*a), cmp_tid);
 			}
-			busy += d;
-			for (size_t i = 0; i < n; i++)
-				if (a[i].tid == cpus[c].curr_tid) {
-					a[i].t.cpu_ns += d;
-					break;
-				}
 		}
 	}
 	*ret = a;
 	*ret_n = n;
+	*ret_hi_live = hi;
 	*ret_busy = busy;
 	*ret_idle = idle;
+	return 0;
+nomem:
+	free(a);
+	return -ENOMEM;
+}
+
+/* x minus what it had at the reset (b: the same thread then) */
+static void rec_sub(struct pa_res_task *x, const struct pa_res_task *b)
+{
+#define SUB(f) x->f = x->f >= b->f ? x->f - b->f : 0
+	SUB(cpu_ns);
+	SUB(switches_in);
+	SUB(voluntary);
+	SUB(runq_ns);
+	for (int e = 0; e < PERF_EVENT_MAX; e++) {
+		SUB(ev_count[e]);
+		SUB(ev_ns[e]);
+	}
+	SUB(sys_errors);
+	SUB(faults_in_sys);
+	SUB(irqs_in_sys);
+	SUB(io_reqs);
+	SUB(io_read_bytes);
+	SUB(io_write_bytes);
+	SUB(io_ns);
+	SUB(ipc_sent);
+	SUB(ipc_received);
+	SUB(ipc_latency_ns);
+#undef SUB
+	if (!x->io_reqs)
+		x->io_max_ns = 0;
+	x->vm_first_pages = b->vm_pages;
+}
+
+/*
+ * The thread records since the last reset: records of threads that had
+ * exited by then are left out, the others less their figures then. Also
+ * the number of records present in the kernel (*ret_live) and how many of
+ * them are in tasks_hi.
+ */
+static int read_tasks(struct pa_resources *r, struct rec **ret, size_t *ret_n, size_t *ret_live,
+		      size_t *ret_hi_live, uint64_t *ret_busy, uint64_t *ret_idle)
+{
+	struct rec *a;
+	size_t n, m = 0;
+	int err = read_tasks_raw(r, &a, &n, ret_hi_live, ret_busy, ret_idle);
+
+	if (err < 0)
+		return err;
+	*ret_live = n;
+	for (size_t i = 0; i < n; i++) {
+		const struct rec *b = r->base.n ? bsearch(&a[i], r->base.tasks, r->base.n, sizeof(*a), cmp_tid) : NULL;
+
+		if (b && b->t.start_ns == a[i].t.start_ns && b->t.tgid == a[i].t.tgid) {
+			if (b->t.exit_ns)
+				continue;
+			rec_sub(&a[i].t, &b->t);
+		}
+		a[m++] = a[i];
+	}
+	*ret = a;
+	*ret_n = m;
+	return 0;
+}
+
+/*
+ * Records lost so far (raw counters c): array slots of exited threads
+ * reused by new threads, and tasks_hi evictions (the kernel does not report
+ * LRU evictions: insertions minus live records, insertions read before the
+ * walk that counts the live ones; a record created during the walk, about a
+ * millisecond, can hide one eviction, never invent one).
+ */
+static uint64_t lost_raw(const uint64_t c[PA_RES_C_MAX], size_t hi_live)
+{
+	uint64_t hi_ins = c[PA_RES_C_TASK_HI_INSERT];
+
+	return c[PA_RES_C_TASK_REUSED] + (hi_ins > hi_live ? hi_ins - hi_live : 0);
+}
+
+int pa_resources_reset(struct pa_resources *r)
+{
+	uint64_t c[PA_RES_C_MAX], busy, idle;
+	struct rec *a;
+	size_t n, hi;
+
+	if (clear_map(bpf_map__fd(r->skel->maps.pairs), sizeof(struct pa_res_pair_key), PA_RES_PAIRS_MAX) < 0 ||
+	    clear_map(bpf_map__fd(r->skel->maps.msgs), sizeof(uint64_t), PA_RES_CHANNELS_MAX) < 0)
+		return -ENOMEM;
+	/*
+	 * The arrays are the programs' to write: rather than zeroing them under
+	 * their feet, remember the figures now and subtract them from later reads.
+	 */
+	read_counters_raw(r, c);
+	if (read_tasks_raw(r, &a, &n, &hi, &busy, &idle) < 0)
+		return -ENOMEM;
+	free(r->base.tasks);
+	r->base.tasks = a;
+	r->base.n = n;
+	memcpy(r->base.counters, c, sizeof(c));
+	r->base.lost = lost_raw(c, hi);
+	memset(r->base.sys, 0, sizeof(r->base.sys));
+	for (uint32_t nr = 0; nr < PA_RES_SYSCALL_NR_MAX; nr++)
+		read_sys(r, nr, &r->base.sys[nr]);
+	r->since_ns = now_ns();
 	return 0;
 }
 
@@ -349,6 +621,29 @@ static int64_t rss_kb(uint32_t pid, long page_kb)
 }
 
 /*
+ * The account of the thread records since the reset (raw: counters as in the
+ * kernel, c: since the reset, read before the walk that found live records,
+ * hi_live of them in tasks_hi). `evicted` is every record lost: slots of
+ * exited threads taken over by a new thread with the same id (`reused`),
+ * and tasks_hi evictions. Below pid_max every thread has its slot, so
+ * nothing is evicted for lack of room, only for reuse of an id.
+ */
+static json_t *task_table_json(struct pa_resources *r, const uint64_t raw[PA_RES_C_MAX],
+			       const uint64_t c[PA_RES_C_MAX], size_t live, size_t hi_live)
+{
+	uint64_t lost = lost_raw(raw, hi_live);
+
+	lost = lost > r->base.lost ? lost - r->base.lost : 0;
+	return json_pack("{sI sI sI sI sI sI sI sI sI sI}",
+			 "capacity", (json_int_t)(r->slots + (r->hi_needed ? r->hi_max : 0)),
+			 "live", (json_int_t)live, "inserted", (json_int_t)c[PA_RES_C_TASK_INSERT],
+			 "evicted", (json_int_t)lost, "no_space", (json_int_t)c[PA_RES_C_TASK_NOSPACE],
+			 "slots", (json_int_t)r->slots, "reused", (json_int_t)c[PA_RES_C_TASK_REUSED],
+			 "overflow_capacity", (json_int_t)r->hi_max, "overflow_live", (json_int_t)hi_live,
+			 "stale", (json_int_t)c[PA_RES_C_TASK_STALE]);
+}
+
+/*
  * A bounded LRU table's account. The kernel does not report LRU evictions;
  * they are insertions minus live records, with insertions read before the
  * walk that counts the live ones. Exact on a quiet table; a record created
@@ -404,14 +699,15 @@ static json_t *row_json(struct pa_resources *r, const struct row *w, bool thread
 json_t *pa_resources_top(struct pa_resources *r, enum pa_top_by by, unsigned int event, unsigned int n,
 			 bool threads, uint32_t pid)
 {
-	uint64_t c[PA_RES_C_MAX], busy, idle, now;
+	uint64_t raw[PA_RES_C_MAX], c[PA_RES_C_MAX], busy, idle, now;
 	struct rec *a = NULL;
 	struct row *rows = NULL;
-	size_t na = 0, nr = 0;
+	size_t na = 0, nr = 0, live, hi_live;
 	json_t *res = NULL, *list;
 
-	read_counters(r, c); /* before the walk: see table_json() */
-	if (read_tasks(r, &a, &na, &busy, &idle) < 0)
+	read_counters_raw(r, raw); /* before the walk: see table_json() */
+	counters_since(r, raw, c);
+	if (read_tasks(r, &a, &na, &live, &hi_live, &busy, &idle) < 0)
 		return NULL;
 	now = now_ns();
 	rows = calloc(na ? na : 1, sizeof(*rows));
@@ -461,7 +757,7 @@ json_t *pa_resources_top(struct pa_resources *r, enum pa_top_by by, unsigned int
 			"since_ns", (json_int_t)r->since_ns, "now_ns", (json_int_t)now,
 			"cpu_busy_ns", (json_int_t)busy, "cpu_idle_ns", (json_int_t)idle,
 			"rows", list,
-			"table", table_json(PA_RES_TASKS_MAX, na, c[PA_RES_C_TASK_INSERT], c[PA_RES_C_TASK_NOSPACE]),
+			"table", task_table_json(r, raw, c, live, hi_live),
 			"matched", (json_int_t)nr,
 			"io", "requests", (json_int_t)c[PA_RES_C_RQ_DONE], "unmatched", (json_int_t)c[PA_RES_C_RQ_UNMATCHED],
 			"read_bytes", (json_int_t)c[PA_RES_C_IO_BYTES_READ],
@@ -535,18 +831,18 @@ static const char *comm_of(const struct rec *a, size_t n, uint32_t tid)
 
 json_t *pa_resources_correlate(struct pa_resources *r, unsigned int n, uint32_t pid)
 {
-	uint64_t c[PA_RES_C_MAX], busy, idle;
+	uint64_t raw[PA_RES_C_MAX], c[PA_RES_C_MAX], busy, idle;
 	struct rec *a = NULL, *sel = NULL;
 	struct pair *pairs = NULL;
 	struct sysrow sys[PA_RES_SYSCALL_NR_MAX];
-	struct pa_res_sys pcpu[r->ncpu];
-	size_t na = 0, np = 0, np_all = 0, ns = 0, nsel = 0, cap = 256;
+	size_t na = 0, np = 0, np_all = 0, ns = 0, nsel = 0, cap = 256, live, hi_live;
 	struct pa_res_pair_key pk, *prev = NULL;
 	int fd = bpf_map__fd(r->skel->maps.pairs);
 	json_t *res = NULL, *jp, *js, *jr, *jl;
 
-	read_counters(r, c); /* before the walks: see table_json() */
-	if (read_tasks(r, &a, &na, &busy, &idle) < 0)
+	read_counters_raw(r, raw); /* before the walks: see table_json() */
+	counters_since(r, raw, c);
+	if (read_tasks(r, &a, &na, &live, &hi_live, &busy, &idle) < 0)
 		return NULL;
 	pairs = malloc(cap * sizeof(*pairs));
 	sel = malloc((na ? na : 1) * sizeof(*sel));
@@ -593,15 +889,9 @@ json_t *pa_resources_correlate(struct pa_resources *r, unsigned int n, uint32_t 
 
 	/* faults and interrupts inside syscalls: system-wide per syscall number (not per process) */
 	for (uint32_t nr = 0; nr < PA_RES_SYSCALL_NR_MAX; nr++) {
-		struct pa_res_sys s = { 0 };
+		struct pa_res_sys s;
 
-		if (bpf_map_lookup_elem(bpf_map__fd(r->skel->maps.sys_attr), &nr, pcpu) < 0)
-			continue;
-		for (int i = 0; i < r->ncpu; i++) {
-			s.faults += pcpu[i].faults;
-			s.irqs += pcpu[i].irqs;
-			s.softirqs += pcpu[i].softirqs;
-		}
+		read_sys(r, nr, &s);
 		if (s.faults || s.irqs || s.softirqs)
 			sys[ns++] = (struct sysrow){ nr, s };
 	}
@@ -654,7 +944,7 @@ json_t *pa_resources_correlate(struct pa_resources *r, unsigned int n, uint32_t 
 		"faults_in_syscalls", (json_int_t)c[PA_RES_C_FAULTS_IN_SYS], "irqs", (json_int_t)c[PA_RES_C_IRQS],
 		"irqs_in_syscalls", (json_int_t)c[PA_RES_C_IRQS_IN_SYS],
 		"syscalls", js, "runq", jr, "lifetimes", jl,
-		"task_table", table_json(PA_RES_TASKS_MAX, na, c[PA_RES_C_TASK_INSERT], c[PA_RES_C_TASK_NOSPACE]),
+		"task_table", task_table_json(r, raw, c, live, hi_live),
 		"pair_table", table_json(PA_RES_PAIRS_MAX, np_all, c[PA_RES_C_PAIR_INSERT], 0));
 out:
 	free(pairs);
