@@ -541,7 +541,7 @@ RES_LOAD := $(BUILD)/tests/workloads/res-load
 $(RES_LOAD): $(BUILD)/tests/workloads/res-load.o
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS_USER)
-RES_TESTS := $(if $(PA_CORE_READY),tests/integration/test-resources.sh)
+RES_TESTS := $(if $(PA_CORE_READY),tests/integration/test-resources.sh tests/integration/test-resources-slots.sh)
 $(RES_TESTS): $(PA_TOOLS) $(RES_LOAD)
 TEST_BINS += $(RES_TESTS)
 all: $(RES_LOAD)

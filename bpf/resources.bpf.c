@@ -551,10 +551,11 @@ int BPF_PROG(res_sched_switch, bool preempt, struct task_struct *prev, struct ta
 	}
 	r->switches_in++;
 	r->ev_count[PERF_EVENT_CONTEXT_SWITCH]++;
+	/* direct (fault-safe) loads through BTF pointers: no helper calls */
 	queued = next->sched_info.last_queued;
-	rq = BPF_CORE_READ(next, se.cfs_rq, rq);
+	rq = next->se.cfs_rq ? next->se.cfs_rq->rq : NULL;
 	if (queued && rq) {
-		uint64_t clock = BPF_CORE_READ(rq, clock);
+		uint64_t clock = rq->clock;
 
 		if (clock > queued) {
 			r->runq_ns += clock - queued;
@@ -633,6 +634,8 @@ int BPF_PROG(res_sched_process_exit, struct task_struct *p, bool group_dead)
 		return 0;
 	r->exit_ns = now;
 	r->exit_code = p->exit_code;
+	/* the name it ends with (prctl(PR_SET_NAME) and thread names are set after creation) */
+	bpf_probe_read_kernel_str(r->comm, sizeof(r->comm), p->comm);
 	r->ev_count[ev]++;
 	r->ev_ns[ev] += now > r->start_ns ? now - r->start_ns : 0;
 	r->sys_start = 0;

@@ -162,7 +162,10 @@ else
 	t_fail "$(jq -c '{task_table, pair_table}' <<<"$cor")"
 fi
 
-t_begin "more threads than the table holds: evictions are counted and shown, never silent"
+# Below pid_max every thread id has its own slot: records are lost only when an
+# exited thread's id is taken by a new thread (or evicted from tasks_hi, for ids
+# above the array). Forking more processes than there are slots reuses ids.
+t_begin "more threads than the table holds: lost records are counted and shown, never silent"
 cap=$(jq .task_table.capacity <<<"$cor")
 out=$("$LOAD" forks $((cap + 2000)))
 cor=$("$PA" --json correlate)

@@ -10,15 +10,22 @@
  *   res-load io BYTES PATH       write BYTES to PATH with O_DIRECT in 1 MiB requests, fsync
  *   res-load faults PAGES PATH   read() PAGES pages of PATH in one call into untouched memory
  *   res-load forks N             fork N children that exit at once
+ *   res-load tid TID N NAME      fork a child with process id TID (clone3 set_tid, root), named
+ *                                NAME, that makes N getppid calls and exits
  * EXAMPLES
  *   res-load cpu 2000; res-load pingpong 1000; res-load io 8388608 /var/tmp/x
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/sched.h>
+#include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -139,6 +146,32 @@ static int do_forks(long n)
 	return 0;
 }
 
+/* A child with a chosen id: what a thread id reused after an exit looks like, on demand. */
+static int do_tid(long tid, long n, const char *name)
+{
+	pid_t want = (pid_t)tid, child;
+	struct clone_args args = {
+		.exit_signal = SIGCHLD,
+		.set_tid = (uint64_t)(uintptr_t)&want,
+		.set_tid_size = 1,
+	};
+	int st;
+
+	child = (pid_t)syscall(SYS_clone3, &args, sizeof(args));
+	if (child < 0)
+		die("clone3 with set_tid");
+	if (child == 0) {
+		(void)prctl(PR_SET_NAME, name, 0, 0, 0);
+		for (long i = 0; i < n; i++)
+			(void)syscall(SYS_getppid);
+		_exit(0);
+	}
+	if (waitpid(child, &st, 0) < 0 || !WIFEXITED(st) || WEXITSTATUS(st))
+		die("child");
+	printf("pid %d\nchild %d\ncalls %ld\n", getpid(), child, n);
+	return 0;
+}
+
 static int do_faults(long pages, const char *path)
 {
 	long pg = sysconf(_SC_PAGESIZE);
@@ -171,7 +204,8 @@ int main(int argc, char **argv)
 	long v;
 
 	if (argc < 3) {
-		fprintf(stderr, "usage: res-load cpu MS | pingpong N | io BYTES PATH | faults PAGES PATH\n");
+		fprintf(stderr, "usage: res-load cpu MS | pingpong N | io BYTES PATH | faults PAGES PATH | forks N | "
+			"tid TID N NAME\n");
 		return 2;
 	}
 	v = strtol(argv[2], NULL, 10);
@@ -186,6 +220,8 @@ int main(int argc, char **argv)
 		return do_io(v, argv[3]);
 	if (!strcmp(argv[1], "faults") && argc > 3)
 		return do_faults(v, argv[3]);
+	if (!strcmp(argv[1], "tid") && argc > 4)
+		return do_tid(v, strtol(argv[3], NULL, 10), argv[4]);
 	fprintf(stderr, "res-load: unknown workload '%s'\n", argv[1]);
 	return 2;
 }
