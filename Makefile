@@ -550,6 +550,12 @@ all: $(RES_LOAD)
 # resources.o, which needs it (the link line lists it before).
 $(KBENCH): $(BUILD)/daemon/resources.o
 $(KBENCH): LDLIBS_USER += $(CORE_LIB) -ljansson
+# pa-kres: resource tracking attached and detached in one process, the collector loaded throughout.
+KRES := $(BUILD)/bench/kernel/pa-kres
+$(KRES): $(BUILD)/bench/kernel/pa-kres.o $(COLLECTOR_OBJ) $(BUILD)/daemon/resources.o $(CORE_LIB)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(COLLECTOR_LIBS) $(LDLIBS_USER) -ljansson
+run-benchmarks capture: $(KRES)
 
 # ---------------------------------------------------------------------------
 # `all` first: shell tests are sources, and with .SECONDARY the programs they

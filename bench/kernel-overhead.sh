@@ -146,6 +146,14 @@ awk -v ln="$loop_none" -v lo="$loop_ours" -v lr="$loop_resources" \
 		printf " = %.2fx the floor (target <= 1.5x)", o / e
 	printf "\n"}' rounds="$alt_rounds"
 
+# What resource tracking adds, attached and detached every ~5 ms in one process, the collector loaded throughout.
+kres=$build/bench/kernel/pa-kres
+if [ -x "$kres" ]; then
+	"$kres" "$alt_rounds" | awk '{o = $2; d = $4 - o
+		printf "getppid, ours / ours + resources alternating every ~5 ms in one process (%s rounds), ns per call:\n", rounds
+		printf "  ours %.0f | resources %+.0f = %.2fx ours\n", o, d, $4 / o}' rounds="$alt_rounds"
+fi
+
 # Sustained stream: a getppid flood with every event offered to the ring.
 "$kb" stream -- "$loop" "$calls" 2>"$tmp/stream" >/dev/null
 awk '/^stream:/ {printf "sample stream, every event offered (getppid flood): %d samples in %.2f s = %.0f samples/s delivered, %d dropped (%.2f %% of offered)\n", $2, $6, $2 / $6, $4, ($2 + $4) ? 100 * $4 / ($2 + $4) : 0}' "$tmp/stream"

@@ -6,11 +6,29 @@
  * interrupts attributed to the syscall they interrupt.
  *
  * Separate from capture.bpf.c so that it can be loaded or left out on its
- * own: it adds a hash lookup (the thread's record) to sys_enter, sys_exit and
- * sched_switch, about 40-60 ns each here. Every map is bounded; the thread
- * and pair tables are LRU hashes whose insertions are counted, so user space
- * reports evictions (insertions minus live records) instead of losing
- * records silently.
+ * own. Costs that shape this file, on the test VM (PTI without PCID: every
+ * kernel entry flushes the TLB, so each distinct page a program touches costs
+ * a page walk, ~30 ns; kvm-clock): a thread's record is element tid of a plain
+ * array (an inlined lookup: address arithmetic, no hash, no helper call; the
+ * array is mmapable, which makes its 512-byte values page-aligned, so a
+ * record is one page), with an LRU hash only for ids above the array's size
+ * (pid_max). The hot events do not touch the record at all: the syscall in
+ * flight and the running thread's pending statistics (acc) sit in this CPU's
+ * element of cpu_state, and sched_switch, which touches the record of the
+ * thread it switches out anyway, moves them there (a syscall still in flight
+ * goes with them and comes back at the thread's next switch-in). The current
+ * thread's id comes from cpu_state too (set at switch-in), not from a
+ * helper. So a plain syscall touches one page of ours and reads the clock
+ * twice. A read-family call's fd is classified at sys_exit, after the call
+ * walked the same pages; a send's at sys_enter, since its pending message
+ * must exist before the receiver can see the data.
+ * Measured (getppid on top of the collector, setups alternating in one
+ * process; docs/resources.md has the tables): this file adds 220-300 ns per
+ * syscall, where the LRU-hash version added 270-370; an empty sys_enter and
+ * sys_exit pair alone costs 165-220 (the floor of any second object on these
+ * hooks), and the two clock reads are most of the rest. Per run
+ * (kernel.bpf_stats): sys_enter 207 -> 143 ns, sched_switch 448 -> 366,
+ * page_fault_user 196 -> 100.
  */
 #define perf_event_type vmlinux_perf_event_type
 #include "vmlinux.h"
@@ -129,6 +147,22 @@ static __always_inline struct pa_res_cpu *cpu_state_get(void)
 	uint32_t cpu = bpf_get_smp_processor_id();
 
 	return bpf_map_lookup_elem(&cpu_state, &cpu);
+}
+
+/* The current thread's id: cpu_state's once a switch set it, else (idle, or no switch seen yet) a helper's. */
+static __always_inline uint32_t current_tid(struct pa_res_cpu *cs)
+{
+	uint32_t tid = cs->curr_tid;
+
+	return tid ? tid : (uint32_t)bpf_get_current_pid_tgid();
+}
+
+/* This CPU's attribution entry of the syscall in flight (NULL: number out of range). */
+static __always_inline struct pa_res_sys *sys_attr_of(struct pa_res_cpu *cs)
+{
+	uint32_t nr = cs->sys_nr, key = bpf_get_smp_processor_id() * PA_RES_SYSCALL_NR_MAX + nr;
+
+	return nr < PA_RES_SYSCALL_NR_MAX ? bpf_map_lookup_elem(&sys_attr, &key) : NULL;
 }
 
 /* Atomic: some counters are bumped from interrupt context too. */
@@ -346,9 +380,7 @@ int BPF_PROG(res_sys_enter, struct pt_regs *regs, long id)
 
 	if (!cs)
 		return 0;
-	tid = cs->curr_tid;
-	if (!tid)
-		tid = (uint32_t)bpf_get_current_pid_tgid();
+	tid = current_tid(cs);
 	cs->sys_nr = (uint32_t)id;
 	cs->ipc_dir = 0;
 	if (((uint64_t)id < 64 && ((1ull << id) & (LOW_SEND | LOW_RECV))) || id == NR_recvmmsg || id == NR_sendmmsg) {
@@ -679,15 +711,12 @@ static __always_inline void irq_seen(uint32_t which)
 	if (!cs)
 		return;
 	cnt(cs, PA_RES_C_IRQS, 1);
-	tid = cs->curr_tid;
-	if (!tid)
-		tid = (uint32_t)bpf_get_current_pid_tgid(); /* idle, or no switch seen yet */
+	tid = current_tid(cs);
 	if (!tid)
 		return;
 	in_sys = cs->sys_tid != 0;
 	if (in_sys) {
-		uint32_t key = bpf_get_smp_processor_id() * PA_RES_SYSCALL_NR_MAX + cs->sys_nr;
-		struct pa_res_sys *s = cs->sys_nr < PA_RES_SYSCALL_NR_MAX ? bpf_map_lookup_elem(&sys_attr, &key) : NULL;
+		struct pa_res_sys *s = sys_attr_of(cs);
 
 		cnt(cs, PA_RES_C_IRQS_IN_SYS, 1);
 		if (s) {
@@ -739,15 +768,12 @@ static __always_inline void fault_seen(void)
 	if (!cs)
 		return;
 	cnt(cs, PA_RES_C_FAULTS, 1);
-	tid = cs->curr_tid;
-	if (!tid)
-		tid = (uint32_t)bpf_get_current_pid_tgid();
+	tid = current_tid(cs);
 	if (!tid)
 		return;
 	in_sys = cs->sys_tid != 0;
 	if (in_sys) {
-		uint32_t key = bpf_get_smp_processor_id() * PA_RES_SYSCALL_NR_MAX + cs->sys_nr;
-		struct pa_res_sys *s = cs->sys_nr < PA_RES_SYSCALL_NR_MAX ? bpf_map_lookup_elem(&sys_attr, &key) : NULL;
+		struct pa_res_sys *s = sys_attr_of(cs);
 
 		cnt(cs, PA_RES_C_FAULTS_IN_SYS, 1);
 		if (s)

@@ -130,11 +130,34 @@ static const void *map_in_place(struct bpf_map *m, size_t len)
 	return p == MAP_FAILED ? NULL : p;
 }
 
+int pa_resources_attach(struct pa_resources *r, bool on)
+{
+	struct bpf_program *p;
+	unsigned int i = 0;
+
+	for (i = 0; i < N_PROGS; i++) {
+		bpf_link__destroy(r->links[i]);
+		r->links[i] = NULL;
+	}
+	r->n_unattached = 0;
+	if (!on)
+		return 0;
+	/* one by one: a hook this kernel lacks is reported, not fatal */
+	i = 0;
+	bpf_object__for_each_program(p, r->skel->obj) {
+		if (i >= N_PROGS)
+			break;
+		r->links[i] = bpf_program__attach(p);
+		if (!r->links[i])
+			r->unattached[r->n_unattached++] = bpf_program__name(p);
+		i++;
+	}
+	return r->n_unattached < i ? 0 : -ENOSYS;
+}
+
 int pa_resources_open(struct pa_resources **ret, const char **ret_why)
 {
 	struct pa_resources *r;
-	struct bpf_program *p;
-	unsigned int i = 0;
 	int err;
 
 	*ret_why = NULL;
@@ -182,17 +205,7 @@ int pa_resources_open(struct pa_resources **ret, const char **ret_why)
 		pa_resources_free(r);
 		return err < 0 ? err : -ENOSYS;
 	}
-	/* attach one by one: a hook this kernel lacks is reported, not fatal */
-	bpf_object__for_each_program(p, r->skel->obj) {
-		if (i >= N_PROGS)
-			break;
-		r->links[i] = bpf_program__attach(p);
-		if (!r->links[i]) {
-			r->links[i] = NULL;
-			r->unattached[r->n_unattached++] = bpf_program__name(p);
-		}
-		i++;
-	}
+	(void)pa_resources_attach(r, true);
 	r->since_ns = now_ns();
 	*ret = r;
 	return 0;

@@ -23,6 +23,13 @@ int pa_resources_open(struct pa_resources **ret, const char **ret_why);
 void pa_resources_free(struct pa_resources *r); /* detaches; NULL is fine */
 
 /*
+ * Attach every program (on) or detach them all; the maps and their figures
+ * stay. Returns 0, or -ENOSYS when no program attached (those that did not
+ * are listed in the replies as before). For benchmarks.
+ */
+int pa_resources_attach(struct pa_resources *r, bool on);
+
+/*
  * Run count and run time of program i (0, 1, ... until -ENOENT): *ret_name
  * is the program's name (static while r lives), *ret_ns its summed run time,
  * counted only while kernel.bpf_stats_enabled is on. For benchmarks.
