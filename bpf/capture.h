@@ -99,32 +99,58 @@ struct pa_bpf_sys_slot {
 };
 
 /*
+ * sys_exit's log: what a syscall adds to the histograms and to the
+ * per-syscall-number statistics, applied to those maps PA_SYS_LOG_LEN
+ * syscalls at a time (see pa_bpf_cpu_hot). The counters (count, total, min,
+ * max, errors) are never deferred.
+ */
+#define PA_SYS_LOG_LEN 32
+#define PA_LOG_SYSCALL 0x1 /* the duration goes to the syscall slot's buckets and to syscall nr */
+#define PA_LOG_ERROR 0x2   /* nr failed */
+struct pa_bpf_sys_log {
+	uint64_t dur;
+	uint16_t nr;
+	uint8_t slot;  /* another slot whose buckets get the duration (IPC or VM event), or PA_SLOT_MAX */
+	uint8_t flags; /* PA_LOG_* */
+	uint32_t pad;
+};
+
+/*
  * Element 2 + i of the `hot` array map: CPU i's state and the counters of the
  * hot slots. The cost that shapes it: on a machine without PCID every kernel
  * entry flushes the TLB, and each distinct page a program touches then costs
- * a page walk. The configuration (element 0), the global
+ * a page walk (~25 ns here). The configuration (element 0), the global
  * counter of pending creations (element 1) and every CPU's element sit side
- * by side in one small array (one page for up to 7 CPUs),
- * so a syscall that does not block touches this page alone at sys_enter,
- * and at sys_exit one histogram page and one per-syscall-number page more.
+ * by side in one small array: up to 30 CPUs it is under 32 KiB, which the
+ * kernel allocates physically contiguous in its direct map (2 MiB pages),
+ * so the whole array costs one TLB entry. A syscall that does not block
+ * touches nothing else of ours: its buckets and per-syscall statistics go
+ * to the log, which sys_exit applies to the `hist` and `syscall_stats` maps
+ * every PA_SYS_LOG_LEN syscalls (one set of page walks for 32 syscalls).
  * Cache-line aligned so that CPUs never write the same line.
  *
  * The state is the programs' own: the syscall in flight of the thread running
- * on this CPU (sys_tid owns sys; sched_switch spills it to the thread's own
- * slot when the thread is switched out, so sys_tid is 0 or the current
- * thread), the CPU's token bucket and the IRQ entry times. User space reads
- * only hot[] and reset_gen: hot[] holds counts since the reset numbered
+ * on this CPU (sched_switch spills it to the thread's own slot when the
+ * thread is switched out, so a busy sys is always the current thread's),
+ * the CPU's token bucket and the IRQ entry times. User space reads hot[],
+ * reset_gen and the log: hot[] holds counts since the reset numbered
  * reset_gen; a CPU whose reset_gen differs from the configuration's has
- * counted nothing since the last reset (it zeroes hot[] at its next event).
+ * counted nothing since the last reset (it zeroes hot[] and empties the log
+ * at its next event). Entries log[0 .. log_len) are not yet in the maps:
+ * user space adds them to what it reads there, and rereads when log_seq
+ * moved (it is odd while sys_exit applies the log).
  */
 struct pa_bpf_cpu_hot {
-	uint32_t sys_tid;     /* 0 = sys is free */
+	uint32_t sys_busy;    /* sys holds the syscall in flight of the thread running here */
 	uint32_t reset_gen;
 	struct pa_bpf_sys_slot sys;
 	struct pa_token_bucket tb;
 	uint64_t tb_generation;
 	uint64_t irq_start[2]; /* [0] hard IRQ, [1] softirq entry time */
 	struct pa_bpf_counters hot[PA_HOT_SLOTS];
+	uint32_t log_len;
+	uint32_t log_seq;
+	struct pa_bpf_sys_log log[PA_SYS_LOG_LEN];
 } __attribute__((aligned(64)));
 
 #define PA_HOT_CPU0 2 /* element of CPU 0 */
