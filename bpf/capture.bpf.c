@@ -390,15 +390,15 @@ static __always_inline void add_square(struct pa_bpf_counters *st, uint64_t v)
 	st->sumsq_hi += hi;
 }
 
-/* Where slot's counters are: the hot element for the frequent events (constant slot: folded). */
+/* Where slot's counters are: the hot element for the hot slots (constant slot: folded). */
 static __always_inline struct pa_bpf_counters *counters_of(struct hot *h, uint32_t slot)
 {
-	if (slot == PERF_EVENT_SYSCALL)
-		return &h->cs->hot[0];
-	if (slot == PERF_EVENT_CONTEXT_SWITCH)
-		return &h->cs->hot[1];
-	if (slot == PERF_EVENT_PAGE_FAULT)
-		return &h->cs->hot[2];
+	int hi = pa_hot_index(slot);
+
+	if (hi >= 0) {
+		barrier_var(hi);
+		return hi < PA_HOT_SLOTS ? &h->cs->hot[hi] : NULL;
+	}
 	/* one register for the bound check and the index, or the verifier loses the bound */
 	barrier_var(slot);
 	if (slot >= PA_SLOT_MAX)

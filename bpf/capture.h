@@ -79,13 +79,22 @@ struct pa_bpf_counters {
 
 /*
  * Slots whose counters live in the CPU's hot element: the events that come by
- * the million. pa_hot_index() gives their index there, or -1.
+ * the million, and every event a syscall records (so that sys_exit touches
+ * no other counters). pa_hot_index() gives their index there, or -1.
  */
-#define PA_HOT_SLOTS 3
+#define PA_HOT_SLOTS 7
 static inline int pa_hot_index(uint32_t slot)
 {
-	return slot == PERF_EVENT_SYSCALL ? 0 : slot == PERF_EVENT_CONTEXT_SWITCH ? 1 :
-		slot == PERF_EVENT_PAGE_FAULT ? 2 : -1;
+	switch (slot) {
+	case PERF_EVENT_SYSCALL: return 0;
+	case PERF_EVENT_CONTEXT_SWITCH: return 1;
+	case PERF_EVENT_PAGE_FAULT: return 2;
+	case PERF_EVENT_IPC_SEND: return 3;
+	case PERF_EVENT_IPC_RECEIVE: return 4;
+	case PERF_EVENT_VM_ALLOC: return 5;
+	case PERF_EVENT_VM_FREE: return 6;
+	default: return -1;
+	}
 }
 
 /* A syscall in flight: when it started and what it is (private to the programs). */
@@ -121,7 +130,7 @@ struct pa_bpf_sys_log {
  * entry flushes the TLB, and each distinct page a program touches then costs
  * a page walk (~25 ns here). The configuration (element 0), the global
  * counter of pending creations (element 1) and every CPU's element sit side
- * by side in one small array: up to 30 CPUs it is under 32 KiB, which the
+ * by side in one small array: up to 22 CPUs it is under 32 KiB, which the
  * kernel allocates physically contiguous in its direct map (2 MiB pages),
  * so the whole array costs one TLB entry. A syscall that does not block
  * touches nothing else of ours: its buckets and per-syscall statistics go
