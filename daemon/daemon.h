@@ -172,12 +172,29 @@ struct pa_baseline_window {
 	uint64_t start_ns, end_ns, count, total_ns, p50_ns, p99_ns;
 	uint64_t errors, p90_ns, max_ns; /* schema v2; older rows read back p90 = max = p99, errors 0 */
 };
-/* Store baseline `name` (replacing one of that name) covering [period_start_ns, period_end_ns) (monotonic). */
+/*
+ * Program events in a baseline (schema v4) are keyed by name: their summary's
+ * id and their windows' event are a key of the baseline's own, from
+ * PA_STORE_APP_KEY_BASE up (above every live event id).
+ */
+#define PA_STORE_APP_KEY_BASE PERF_EVENT_ID_LIMIT
+/*
+ * Store baseline `name` (replacing one of that name) covering [period_start_ns, period_end_ns) (monotonic).
+ * ev[i] with id >= PA_STORE_APP_KEY_BASE is a program event named ev[i].name, recorded by the processes
+ * programs[i] (comma-separated; programs may be NULL, and is ignored for kernel events).
+ */
 int pa_store_save_baseline(struct pa_store *s, const char *name, uint64_t created_ns, const char *env_json,
 			   uint64_t period_start_ns, uint64_t period_end_ns,
-			   const struct pa_event_summary *ev, unsigned int n_ev,
+			   const struct pa_event_summary *ev, const char *const *programs, unsigned int n_ev,
 			   const struct pa_baseline_window *w, unsigned int n_w);
-/* 0 and *ret for `event` of baseline `name`; -ENOENT if no such baseline. */
+struct pa_baseline_app_event {
+	unsigned int key;   /* the event key of its rows in this baseline */
+	char name[48];
+	char programs[128]; /* process names that recorded it, comma-separated */
+};
+/* The program events of a baseline, by key: the count and *ret (malloc'd; free it), or -EIO/-ENOMEM. */
+int pa_store_baseline_app_events(struct pa_store *s, int64_t baseline_id, struct pa_baseline_app_event **ret);
+/* 0 and *ret for `event` (an id, or a program event's key) of baseline `name`; -ENOENT if no such baseline. */
 int pa_store_load_baseline(struct pa_store *s, const char *name, unsigned int event, struct pa_event_summary *ret,
 			   uint64_t *ret_created_unix);
 int pa_store_count_baselines(struct pa_store *s);

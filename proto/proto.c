@@ -52,6 +52,7 @@ static const struct pa_param_def baseline_name_params[] = {
 };
 static const struct pa_param_def check_params[] = {
 	P("event", PA_PT_EVENT, 0),
+	P("event_name", PA_PT_STRING, 47), /* a program event, by name (issue 8) */
 	P("threshold_pct", PA_PT_UINT, 10000),
 	P("baseline", PA_PT_STRING, 63),
 	P("last_ms", PA_PT_UINT, 86400000),
