@@ -18,15 +18,6 @@ static int exit_of(const char *verdict)
 	       strcmp(verdict, "OK") == 0 ? EXIT_OK : EXIT_INCONCLUSIVE;
 }
 
-/* Whether `s` is a valid name for a program's own event (perf_event_register's rules). */
-static bool program_event_name(const char *s)
-{
-	static struct pa_event_table t; /* scratch: registering into it only checks the name */
-
-	t.n_user = 0;
-	return pa_event_register(&t, s) >= 0;
-}
-
 static void print_human(json_t *res, bool one)
 {
 	json_t *events = json_object_get(res, "events"), *e;
@@ -78,7 +69,7 @@ static int run(struct cli *cli, int argc, char **argv)
 		switch (c) {
 		case 'e':
 			have_event = true;
-			if (pa_event_lookup(NULL, optarg) < 0 && program_event_name(optarg)) {
+			if (pa_event_lookup(NULL, optarg) < 0 && cli_program_event_name(optarg)) {
 				ev_name = optarg; /* a program's event, by the name it registered */
 				break;
 			}

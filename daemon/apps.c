@@ -616,7 +616,7 @@ int pa_apps_events(struct pa_daemon *d, const char *name, uint64_t from_ns, stru
 {
 	struct pa_apps *g = reg(d);
 	struct pa_apps_event *ev = NULL;
-	int n = 0;
+	int n = 0, max;
 
 	*ret = NULL;
 	if (!g)
@@ -624,8 +624,9 @@ int pa_apps_events(struct pa_daemon *d, const char *name, uint64_t from_ns, stru
 	pa_apps_poll(d);
 	for (struct pa_app *a = g->list; a; a = a->next)
 		refresh(a);
-	/* At most PA_APPS_SERIES_MAX series, so at most that many names. */
-	ev = calloc(PA_APPS_SERIES_MAX, sizeof(*ev));
+	/* At most PA_APPS_SERIES_MAX series, so at most that many names (one when asked for one). */
+	max = name ? 1 : PA_APPS_SERIES_MAX;
+	ev = calloc(max, sizeof(*ev));
 	if (!ev)
 		return -ENOMEM;
 	for (struct pa_app *a = g->list; a; a = a->next) {
@@ -641,7 +642,7 @@ int pa_apps_events(struct pa_daemon *d, const char *name, uint64_t from_ns, stru
 				if (strcmp(ev[i].name, s->name) == 0)
 					e = &ev[i];
 			if (!e) {
-				if (n == PA_APPS_SERIES_MAX)
+				if (n == max)
 					continue;
 				e = &ev[n++];
 				snprintf(e->name, sizeof(e->name), "%s", s->name);

@@ -27,6 +27,8 @@
 #define PA_DEFAULT_GROUP "perf-analysis"
 #define PA_VERSION "0.1.0"
 
+#define PA_CONFIG_APP_LATENCY_MAX 16
+
 /* Everything `configure` and `enable` change; persisted in the store. */
 struct pa_config {
 	bool enabled;
@@ -45,7 +47,23 @@ struct pa_config {
 	uint32_t alert_min_count;          /* fewer operations in a window: latency and error rate not judged
 					    * (one failure in 10 calls is not a 10 % error rate); default 20 */
 	uint32_t overhead_budget_ppm;      /* own CPU share allowed, ppm of machine CPU; default 50000 = 5 %; 0 = off */
+	/*
+	 * Programs' named events with a latency threshold of their own (issue 8),
+	 * by name; judged only when listed here. Unused entries have name "".
+	 */
+	struct pa_app_latency {
+		char name[48];
+		uint32_t us;
+	} app_latency[PA_CONFIG_APP_LATENCY_MAX];
 };
+
+/* The entry of program event `name` in c->app_latency, or NULL. */
+const struct pa_app_latency *pa_config_app_latency(const struct pa_config *c, const char *name);
+/*
+ * Set program event `name`'s latency threshold to `us` (0 removes it).
+ * 0, or -ENOSPC when PA_CONFIG_APP_LATENCY_MAX names have one already.
+ */
+int pa_config_set_app_latency(struct pa_config *c, const char *name, uint32_t us);
 
 void pa_config_defaults(struct pa_config *c);
 json_t *pa_config_to_json(const struct pa_config *c);

@@ -175,7 +175,7 @@ static int m_enable(struct call *c, json_t **ret)
 static int m_configure(struct call *c, json_t **ret)
 {
 	struct pa_config next = c->d->cfg;
-	const char *comm;
+	const char *comm, *ev_name = NULL;
 	uint64_t v, ev = UINT64_MAX;
 	bool b;
 	int r;
@@ -201,12 +201,26 @@ static int m_configure(struct call *c, json_t **ret)
 	if (pa_param_uint(c->req, "latency_event", &ev) && ev >= PERF_EVENT_MAX)
 		return fail(c, EINVAL, "configure: latency_event %llu is not a kernel event (0-%d)",
 			    (unsigned long long)ev, PERF_EVENT_MAX - 1);
+	if (pa_param_string(c->req, "latency_event_name", &ev_name)) {
+		struct pa_event_table *scratch = calloc(1, sizeof(*scratch));
+		bool ok = scratch && pa_event_register(scratch, ev_name) >= 0; /* a valid program event name */
+
+		free(scratch);
+		if (ev < PERF_EVENT_MAX)
+			return fail(c, EINVAL, "configure: give latency_event or latency_event_name, not both");
+		if (!ok)
+			return fail(c, EINVAL, "configure: latency_event_name '%s' is not a program event name (1-47 bytes "
+				    "of [A-Za-z0-9_.:-], not starting with a digit, not a kernel event's name)", ev_name);
+	}
 	if (pa_param_uint(c->req, "latency_threshold_us", &v)) {
 		if (ev < PERF_EVENT_MAX)
 			next.event_latency_us[ev] = (uint32_t)v;
-		else
+		else if (ev_name && pa_config_set_app_latency(&next, ev_name, (uint32_t)v) < 0)
+			return fail(c, EINVAL, "configure: %d program events have a latency threshold already; remove "
+				    "one first (--latency-event NAME --latency-threshold 0)", PA_CONFIG_APP_LATENCY_MAX);
+		else if (!ev_name)
 			next.latency_threshold_us = (uint32_t)v;
-	} else if (ev < PERF_EVENT_MAX) {
+	} else if (ev < PERF_EVENT_MAX || ev_name) {
 		return fail(c, EINVAL, "configure: latency_event needs latency_threshold_us (the event's threshold)");
 	}
 	if (pa_param_uint(c->req, "latency_quantile_ppm", &v))

@@ -213,6 +213,9 @@ static const struct {
 #undef K
 };
 
+/* Config keys of programs' latency thresholds: APP_LATENCY_KEY + the event's name. */
+#define APP_LATENCY_KEY "app_latency_us."
+
 int pa_store_load_config(struct pa_store *s, struct pa_config *cfg)
 {
 	sqlite3_stmt *st;
@@ -233,6 +236,8 @@ int pa_store_load_config(struct pa_store *s, struct pa_config *cfg)
 			cfg->cc.filter_children = v != 0;
 		else if (strcmp(key, "filter_comm") == 0)
 			snprintf(cfg->cc.filter_comm, sizeof(cfg->cc.filter_comm), "%s", text ? text : "");
+		else if (strncmp(key, APP_LATENCY_KEY, strlen(APP_LATENCY_KEY)) == 0 && v > 0 && v <= UINT32_MAX)
+			(void)pa_config_set_app_latency(cfg, key + strlen(APP_LATENCY_KEY), (uint32_t)v);
 		for (size_t i = 0; i < sizeof(config_keys) / sizeof(config_keys[0]); i++)
 			if (strcmp(key, config_keys[i].key) == 0)
 				*(uint32_t *)((char *)cfg + config_keys[i].off) = (uint32_t)v;
@@ -266,6 +271,16 @@ int pa_store_save_config(struct pa_store *s, const struct pa_config *cfg)
 	r |= put(st, "filter_comm", 0, cfg->cc.filter_comm);
 	for (size_t i = 0; i < sizeof(config_keys) / sizeof(config_keys[0]); i++)
 		r |= put(st, config_keys[i].key, *(const uint32_t *)((const char *)cfg + config_keys[i].off), NULL);
+	/* Programs' thresholds: the set is replaced (a removed one must not come back at the next start). */
+	r |= exec(s, "DELETE FROM config WHERE key LIKE '" APP_LATENCY_KEY "%'");
+	for (unsigned int i = 0; i < PA_CONFIG_APP_LATENCY_MAX; i++) {
+		char key[96];
+
+		if (!cfg->app_latency[i].name[0])
+			continue;
+		snprintf(key, sizeof(key), APP_LATENCY_KEY "%s", cfg->app_latency[i].name);
+		r |= put(st, key, cfg->app_latency[i].us, NULL);
+	}
 	sqlite3_finalize(st);
 	return r ? -EIO : 0;
 }

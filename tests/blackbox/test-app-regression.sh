@@ -119,4 +119,42 @@ r=$(sqlite3 "$PERF_ANALYSIS_STATE_DIR/state.db" "SELECT e.event >= 256, e.source
 	JOIN baselines b ON b.id = e.baseline_id WHERE b.name = 'app' AND e.name = 'db.query'")
 [ "$v" = 4 ] && [ "$r" = "1|app|app-dbquery" ] && t_ok || t_fail "user_version $v, row '$r'"
 
+# Alerts on a program event, by name: p99 of db.query (about 2 x 400 us + the sleep's lateness) against 500 us.
+t_begin "configure --latency-event db.query sets a program event's threshold; it survives a restart"
+run $PA configure --latency-event db.query --latency-threshold 500 --alert-min-count 5 --alert-fire-windows 2 \
+	--alert-resolve-windows 3
+r1=$RC
+pa_stop
+pa_start -w 100 || t_fail "restart: $(cat "$PA_DIR/daemon.log")"
+c=$($PA --json configure | jq -c '.config.event_latency_threshold_us')
+[ "$r1" = 0 ] && [ "$c" = '{"db.query":500}' ] && t_ok || t_fail "exit $r1, thresholds $c"
+
+t_begin "db.query over its threshold fires one alert (after 2 windows), which resolves after 3 windows back"
+dbq 400
+sleep 0.5
+a=$($PA --json alerts | jq -c '[.alerts[] | select(.name == "db.query")]')
+f=$(jq -c '.[] | select(.state == "firing")' <<<"$a")
+[ "$(jq length <<<"$a")" = 2 ] && [ "$(jq -r '.source + " " + .metric + " " + (.event | tostring)' <<<"$f")" = "app latency -2" ] &&
+	awk -v v="$(jq .value <<<"$f")" 'BEGIN { exit !(v > 500) }' &&
+	[ "$(jq '.[] | select(.state == "resolved") | .fired_id' <<<"$a")" = "$(jq .id <<<"$f")" ] &&
+	[ "$(jq '(.window_end_ns - .window_start_ns) < 200000000' <<<"$f")" = true ] && t_ok || t_fail "alerts $a"
+
+t_begin "the same run under a threshold it stays below (20 ms) raises nothing"
+$PA configure --latency-event db.query --latency-threshold 20000 >/dev/null
+n0=$($PA --json alerts | jq '.alerts | length')
+dbq 400
+sleep 0.5
+n1=$($PA --json alerts | jq '.alerts | length')
+[ "$n0" = 2 ] && [ "$n1" = 2 ] && t_ok || t_fail "alerts before $n0, after $n1"
+
+t_begin "removing the threshold (0) removes it; a malformed name or a lone --latency-event is refused (exit 2)"
+run $PA configure --latency-event db.query --latency-threshold 0
+r1=$RC
+c=$($PA --json configure | jq -c '.config.event_latency_threshold_us')
+run $PA configure --latency-event 'db query' --latency-threshold 5
+r2=$RC
+run $PA configure --latency-event db.query
+[ "$r1" = 0 ] && [ "$c" = '{}' ] && [ "$r2" = 2 ] && [ "$RC" = 2 ] && expect_err "needs --latency-threshold" && t_ok ||
+	t_fail "exits $r1 $r2 $RC, thresholds $c: $ERR"
+
 t_done
