@@ -5,7 +5,8 @@
  * One struct pa_app per attach: the region (struct pa_app_rings) while the
  * program runs, then only its counters and statistics. Samples drained from
  * the region are recorded into per-(program, event) cumulative statistics
- * and pushed into the daemon's sample queue beside kernel samples; each
+ * and pushed into the daemon's queue of programs' samples (apart from the
+ * kernel's, so that neither source can overwrite the other's); each
  * window tick closes a window per series, as the engine does for kernel
  * events. Window slots are allocated at a series' first non-empty window.
  *
@@ -150,8 +151,8 @@ static void on_sample(const struct perf_sample *smp, void *userdata)
 	struct drain_ctx *c = userdata;
 	struct series *s = series_get(c->d, c->a, smp->event);
 
-	if (c->d->samples)
-		(void)pa_ring_push(c->d->samples, smp);
+	if (c->d->app_samples)
+		(void)pa_ring_push(c->d->app_samples, smp); /* their own queue: a kernel flood cannot overwrite them */
 	if (!s) {
 		c->a->untracked++;
 		return;

@@ -2,9 +2,9 @@
 /*
  * apps.h - instrumented programs attached to perf-analysisd: the app.attach
  * request (docs/app-instrumentation.md), draining their shared-memory rings
- * (daemon/app-rings.h) into per-process statistics with the same windows,
- * baseline marks and sample queue as kernel events, and their release when
- * they exit or hang up.
+ * (daemon/app-rings.h) into per-process statistics with the same windows
+ * and baseline marks as kernel events and a sample queue of their own, and
+ * their release when they exit or hang up.
  *
  * Statistics are kept per (process, event id): a program's events never mix
  * with the kernel's, nor with another program's, so `stats` shows them

@@ -119,8 +119,17 @@ struct pa_daemon {
 	uint32_t history_retention_s;  /* rows older than this are deleted */
 	struct pa_history *history;    /* history.c's accumulator, NULL until the first tick */
 
-	struct pa_ring *samples;  /* daemon-side queue of drained samples */
+	/*
+	 * Daemon-side queues of drained samples, one per source (issue 8), so
+	 * that a flood from one source cannot overwrite the other's samples:
+	 * kernel samples, and programs' samples (PERF_SAMPLE_F_APP). Each holds
+	 * buffer_size samples; the *_overflow_base count what earlier queues
+	 * lost (a resize discards, and counts, what was still queued).
+	 */
+	struct pa_ring *samples;
 	uint64_t samples_overflow_base;
+	struct pa_ring *app_samples;
+	uint64_t app_samples_overflow_base;
 
 	const char *observe_group, *configure_group; /* names as given, for messages */
 	bool observe_gid_valid, configure_gid_valid;
@@ -149,6 +158,8 @@ int pa_engine_reset(struct pa_daemon *d);
 int pa_engine_apply_config(struct pa_daemon *d);
 void pa_engine_drain(struct pa_daemon *d);
 int pa_engine_samples_resize(struct pa_daemon *d, uint32_t buffer_size);
+/* Samples lost in the daemon's queue of kernel samples (app false) or of programs' samples (app true). */
+uint64_t pa_engine_queue_lost(const struct pa_daemon *d, bool app);
 
 /* methods.c: handle one request line, return the reply line (malloc'd). */
 char *pa_methods_dispatch(struct pa_daemon *d, const struct pa_peer *peer, const char *line, size_t len);

@@ -125,12 +125,12 @@ static uint32_t round_pow2(uint32_t v)
 	return p;
 }
 
-int pa_engine_samples_resize(struct pa_daemon *d, uint32_t buffer_size)
+/* Replace *rp with an empty ring of `cap` samples; what the old one lost or still held goes to *base. */
+static int queue_resize(struct pa_ring **rp, uint64_t *base, uint32_t cap)
 {
-	uint32_t cap = round_pow2(buffer_size ? buffer_size : 2);
 	struct pa_ring *r;
 
-	if (d->samples && d->samples->mask + 1 == cap)
+	if (*rp && (*rp)->mask + 1 == cap)
 		return 0;
 	r = aligned_alloc(64, (PA_RING_BYTES(cap) + 63) & ~(size_t)63);
 	if (!r)
@@ -139,11 +139,26 @@ int pa_engine_samples_resize(struct pa_daemon *d, uint32_t buffer_size)
 		free(r);
 		return -EINVAL;
 	}
-	if (d->samples)
-		d->samples_overflow_base += pa_ring_overruns(d->samples);
-	free(d->samples);
-	d->samples = r;
+	if (*rp)
+		*base += pa_ring_overruns(*rp) + pa_ring_count(*rp); /* queued samples are discarded: counted */
+	free(*rp);
+	*rp = r;
 	return 0;
+}
+
+int pa_engine_samples_resize(struct pa_daemon *d, uint32_t buffer_size)
+{
+	uint32_t cap = round_pow2(buffer_size ? buffer_size : 2);
+	int r = queue_resize(&d->samples, &d->samples_overflow_base, cap);
+
+	return r < 0 ? r : queue_resize(&d->app_samples, &d->app_samples_overflow_base, cap);
+}
+
+uint64_t pa_engine_queue_lost(const struct pa_daemon *d, bool app)
+{
+	const struct pa_ring *r = app ? d->app_samples : d->samples;
+
+	return (app ? d->app_samples_overflow_base : d->samples_overflow_base) + (r ? pa_ring_overruns(r) : 0);
 }
 
 int pa_engine_init(struct pa_daemon *d)
@@ -172,6 +187,8 @@ void pa_engine_done(struct pa_daemon *d)
 	}
 	free(d->samples);
 	d->samples = NULL;
+	free(d->app_samples);
+	d->app_samples = NULL;
 }
 
 int pa_engine_read(struct pa_daemon *d, unsigned int event, struct pa_stats *ret)

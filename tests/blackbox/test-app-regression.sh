@@ -157,4 +157,37 @@ run $PA configure --latency-event db.query
 [ "$r1" = 0 ] && [ "$c" = '{}' ] && [ "$r2" = 2 ] && [ "$RC" = 2 ] && expect_err "needs --latency-threshold" && t_ok ||
 	t_fail "exits $r1 $r2 $RC, thresholds $c: $ERR"
 
+# Programs' samples have a queue of their own: a 16-sample buffer, counted exactly per source.
+samples() { echo '{"v":1,"id":1,"method":"samples","params":{"max":65536}}' | "$RAWSOCK" "$PERF_ANALYSIS_SOCKET" send; }
+napp() { jq '[.result.samples[] | select(.flags / 16 | floor % 2 == 1)] | length' <<<"$1"; }
+t_begin "programs' samples in their own queue: returned + dropped = recorded, exactly"
+$PA configure -b 16 >/dev/null
+s0=$(samples)
+N=100 dbq 50
+s1=$(samples)
+d0=$(jq .result.queues.app.dropped <<<"$s0")
+d1=$(jq .result.queues.app.dropped <<<"$s1")
+[ "$(napp "$s1")" = 16 ] && [ $(($(napp "$s1") + d1 - d0)) = 200 ] && [ "$(jq .result.queues.app.remaining <<<"$s1")" = 0 ] &&
+	t_ok || t_fail "app samples $(napp "$s1"), app queue dropped $d0 -> $d1: $(jq -c .result.queues <<<"$s1")"
+
+t_begin "a kernel sample flood does not overwrite programs' samples; each queue's loss is its own"
+$PA enable >/dev/null
+if ! pa_kernel_available; then
+	t_skip "the daemon has no kernel capture here: $($PA --json status | jq -r .kernel.why)"
+else
+	s0=$(samples)
+	N=100 dbq 50
+	s1=$(samples)
+	d0=$(jq .result.queues.app.dropped <<<"$s0")
+	d1=$(jq .result.queues.app.dropped <<<"$s1")
+	k0=$(jq .result.queues.kernel.dropped <<<"$s0")
+	k1=$(jq .result.queues.kernel.dropped <<<"$s1")
+	st=$($PA --json status | jq -c .queue_overwritten_by_source)
+	[ "$(napp "$s1")" = 16 ] && [ $(($(napp "$s1") + d1 - d0)) = 200 ] && [ "$k1" -gt "$k0" ] &&
+		[ "$(jq '.result.samples | length' <<<"$s1")" = 32 ] && [ "$(jq .app <<<"$st")" = "$d1" ] &&
+		[ "$(jq .kernel <<<"$st")" -ge "$k1" ] && t_ok ||
+		t_fail "app samples $(napp "$s1") (dropped $d0 -> $d1), kernel dropped $k0 -> $k1, status $st"
+fi
+$PA disable >/dev/null
+
 t_done
