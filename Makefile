@@ -423,6 +423,18 @@ ifeq ($(PA_CORE_READY),yes)
 tests/blackbox/test-app-attach.sh: $(APP_THREADS) $(INSTR_SEED)
 endif
 
+# Program events in baselines, check-regression and alerts (issue 8, branch
+# appregress): a program with a known db.query latency distribution.
+APP_DBQUERY := $(BUILD)/tests/blackbox/app-dbquery
+$(APP_DBQUERY): tests/blackbox/app-dbquery.c $(LIBPA_SO)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) -std=gnu11 -Wall -Wextra -O2 -Iinclude $< -o $@ -L$(BUILD) -lperfanalysis \
+		-Wl,-rpath,'$$ORIGIN/../..'
+ifeq ($(PA_CORE_READY),yes)
+tests/blackbox/test-app-regression.sh: $(APP_DBQUERY)
+endif
+
 # Benchmark: bench/instrument/ is outside bench/*.c, which bench-core links.
 INSTR_BENCH := $(BUILD)/bench/instrument/bench-instrument
 INSTR_BENCH_OBJ := $(BUILD)/bench/instrument/bench-instrument.o $(BUILD)/bench/instrument/lttng-tp.o

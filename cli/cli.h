@@ -68,6 +68,8 @@ void cli_print_json(json_t *o);
 
 /* Parse an event id, short name or seed name; prints the error and returns -1 if unknown. */
 int cli_parse_event(const char *verb, const char *s, unsigned int *ret);
+/* Whether `s` is a valid name for a program's own event (perf_event_register's rules; built-in names are not). */
+bool cli_program_event_name(const char *s);
 
 /* Parse a decimal number in [min, max]; prints the error and returns -1. */
 int cli_parse_uint(const char *verb, const char *opt, const char *s, uint64_t min, uint64_t max, uint64_t *ret);

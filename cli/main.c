@@ -78,6 +78,14 @@ int cli_parse_event(const char *verb, const char *s, unsigned int *ret)
 	return 0;
 }
 
+bool cli_program_event_name(const char *s)
+{
+	static struct pa_event_table t; /* scratch: registering into it only checks the name */
+
+	t.n_user = 0;
+	return pa_event_register(&t, s) >= 0;
+}
+
 int cli_parse_uint(const char *verb, const char *opt, const char *s, uint64_t min, uint64_t max, uint64_t *ret)
 {
 	unsigned long long v;

@@ -130,6 +130,11 @@ static int run(struct cli *cli, int argc, char **argv)
 		case O_LAT_EVENT: {
 			unsigned int id;
 
+			if (pa_event_lookup(NULL, optarg) < 0 && cli_program_event_name(optarg)) {
+				/* A program's event, by the name it registered (its id differs from run to run). */
+				json_object_set_new(p, "latency_event_name", json_string(optarg));
+				continue;
+			}
 			if (cli_parse_event(v->name, optarg, &id) < 0 || id >= PERF_EVENT_MAX)
 				goto usage;
 			json_object_set_new(p, "latency_event", json_integer(id));
@@ -166,7 +171,8 @@ static int run(struct cli *cli, int argc, char **argv)
 	r = cli_check_args(v, argc - optind);
 	if (r)
 		goto out;
-	if (json_object_get(p, "latency_event") && !json_object_get(p, "latency_threshold_us")) {
+	if ((json_object_get(p, "latency_event") || json_object_get(p, "latency_event_name")) &&
+	    !json_object_get(p, "latency_threshold_us")) {
 		r = cli_usage_error(v, "--latency-event needs --latency-threshold (that event's threshold; 0 = the "
 				    "all-events one)");
 		goto out;
@@ -249,7 +255,9 @@ const struct verb verb_configure = {
 		 "      --comm NAME              only tasks with this command name; '' = all\n"
 		 "      --latency-threshold US   alert above this p99 latency (seed default 1000; 0 = off)\n"
 		 "      --latency-event EVENT    with --latency-threshold: that event's own threshold\n"
-		 "                               (0 = use the all-events one again)\n"
+		 "                               (0 = use the all-events one again). EVENT may be a\n"
+		 "                               program's event name (db.query): it is judged only\n"
+		 "                               with a threshold of its own (0 = not judged)\n"
 		 "      --latency-quantile Q     the quantile judged, in percent (default 99, e.g. 99.9)\n"
 		 "      --throughput-threshold N alert threshold in ops/s (seed default 1000; 0 = off)\n"
 		 "      --throughput-above       alert when throughput rises above it (default)\n"
@@ -268,6 +276,7 @@ const struct verb verb_configure = {
 		 "EXAMPLES:\n  perf-analysis configure -r 2000 -b 8192\n"
 		 "  perf-analysis configure -e syscall,vm_alloc,vm_free --pid 1234 --children\n"
 		 "  perf-analysis configure --latency-event syscall --latency-threshold 2000\n"
+		 "  perf-analysis configure --latency-event db.query --latency-threshold 5000\n"
 		 "  perf-analysis configure --latency-quantile 99.9 --throughput-below --throughput-threshold 100\n"
 		 "  perf-analysis configure            # show the configuration\n",
 };

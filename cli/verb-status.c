@@ -58,8 +58,11 @@ static int run(struct cli *cli, int argc, char **argv)
 	       u64(cfg, "error_rate_threshold_pct"), u64(cfg, "regression_threshold_pct"));
 	printf("  windows:        %llu ms each, %llu kept per event\n", u64(res, "window_ms"), u64(res, "windows"));
 	printf("  loss:           %llu samples dropped, %llu sampled out, %llu events lost; %llu samples\n"
-	       "                  overwritten in the daemon's queue before a client read them\n", u64(res, "dropped"),
-	       u64(res, "sampled_out"), u64(res, "lost"), u64(res, "queue_overwritten"));
+	       "                  overwritten in the daemon's queues before a client read them (kernel %llu,\n"
+	       "                  programs %llu)\n", u64(res, "dropped"),
+	       u64(res, "sampled_out"), u64(res, "lost"), u64(res, "queue_overwritten"),
+	       u64(json_object_get(res, "queue_overwritten_by_source"), "kernel"),
+	       u64(json_object_get(res, "queue_overwritten_by_source"), "app"));
 	printf("  daemon:         %.3f s CPU, %llu KiB max RSS, %llu clients, %llu baselines\n",
 	       (double)u64(ov, "cpu_ns") / 1e9, u64(ov, "rss_kb"), u64(res, "clients"), u64(res, "baselines"));
 	{

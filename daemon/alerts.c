@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "alerts.h"
+#include "apps.h"
 #include "daemon.h"
 #include "events.h"
 #include "export.h"
@@ -37,8 +38,16 @@ struct track {
 	struct pa_alert fired;    /* the FIRING record while active */
 };
 
+/* A program event's latency alert, by name ("" = free slot). */
+struct app_track {
+	char name[48];
+	struct track t;
+};
+
 struct pa_alerts {
 	struct track t[PERF_EVENT_MAX][PA_ALERT_OVERHEAD];
+	struct app_track app[PA_ALERTS_APP_MAX];
+	uint64_t app_untracked;   /* program events with a threshold not judged: every app slot busy */
 	struct track overhead;
 	const char *command;
 	pid_t hooks[HOOKS_MAX];
@@ -88,6 +97,8 @@ json_t *pa_alert_to_json(const struct pa_alert *a)
 		json_object_set_new(o, "quantile_ppm", json_integer(a->quantile_ppm));
 	if (o && a->metric == PA_ALERT_THROUGHPUT)
 		json_object_set_new(o, "direction", json_string(a->below ? "below" : "above"));
+	if (o && a->event == PA_ALERT_EVENT_APP)
+		json_object_set_new(o, "source", json_string("app"));
 	return o;
 }
 
@@ -327,6 +338,87 @@ static void judge_event(struct pa_daemon *d, unsigned int e)
 	}
 }
 
+static struct app_track *app_track(struct pa_alerts *al, const char *name, bool create)
+{
+	struct app_track *free_slot = NULL;
+
+	for (unsigned int i = 0; i < PA_ALERTS_APP_MAX; i++) {
+		if (al->app[i].name[0] && strcmp(al->app[i].name, name) == 0)
+			return &al->app[i];
+		if (!al->app[i].name[0] && !free_slot)
+			free_slot = &al->app[i];
+	}
+	if (!create || !free_slot)
+		return NULL;
+	memset(free_slot, 0, sizeof(*free_slot));
+	snprintf(free_slot->name, sizeof(free_slot->name), "%s", name);
+	return free_slot;
+}
+
+/*
+ * Judge program event `name` against its latency threshold `us` (0: removed,
+ * judged until its alert resolves) on the window that closed last (it
+ * started at start_ns), merged over every program that recorded the name. A
+ * window without the event counts as back under, as one with too few
+ * operations does.
+ */
+static void judge_app(struct pa_daemon *d, const char *name, uint32_t us, uint64_t start_ns)
+{
+	struct pa_thresholds th = PA_THRESHOLD_DEFAULTS;
+	struct app_track *at = app_track(d->alerts, name, us != 0);
+	struct pa_apps_event *ev = NULL;
+	const struct pa_window *w = NULL;
+	struct pa_alert a;
+	uint32_t crossed = 0;
+	int n;
+
+	if (!at) {
+		d->alerts->app_untracked++;
+		return;
+	}
+	n = pa_apps_events(d, name, start_ns, &ev);
+	if (n > 0 && ev[0].n_w)
+		w = &ev[0].w[ev[0].n_w - 1];
+	th.latency_ns = (uint64_t)us * 1000ull;
+	th.latency_q_ppm = d->cfg.latency_quantile_ppm ? d->cfg.latency_quantile_ppm : 990000;
+	th.throughput_ops = 0;
+	th.error_rate_ppm = 0;
+	if (w && us && w->stats.hist.count >= d->cfg.alert_min_count)
+		crossed = pa_thresholds_check(&th, w) & PA_THRESHOLD_LATENCY;
+	memset(&a, 0, sizeof(a));
+	a.window_start_ns = w ? w->start_ns : start_ns;
+	a.window_end_ns = w ? w->end_ns : d->window_start_ns;
+	a.event = PA_ALERT_EVENT_APP;
+	snprintf(a.event_name, sizeof(a.event_name), "%s", name);
+	/* Losses are counted per process, not per event or window: those of the programs that record it. */
+	a.completeness = n > 0 && ev[0].lost ? PA_LOSSY : w ? pa_stats_completeness(&w->stats) : PA_COMPLETE;
+	a.quantile_ppm = th.latency_q_ppm;
+	a.metric = PA_ALERT_LATENCY;
+	a.value = w && w->stats.hist.count ? (double)pa_hist_percentile(&w->stats.hist, th.latency_q_ppm) / 1000.0 : 0;
+	a.threshold = (double)us;
+	step(d, &at->t, crossed, &a);
+	if (!us && !at->t.active)
+		memset(at, 0, sizeof(*at)); /* threshold removed and the alert resolved: forget it */
+	pa_apps_events_free(ev, n);
+}
+
+static void judge_apps(struct pa_daemon *d, uint64_t start_ns)
+{
+	struct pa_alerts *al = d->alerts;
+
+	for (unsigned int i = 0; i < PA_CONFIG_APP_LATENCY_MAX; i++)
+		if (d->cfg.app_latency[i].name[0])
+			judge_app(d, d->cfg.app_latency[i].name, d->cfg.app_latency[i].us, start_ns);
+	/* Alerts whose threshold was removed while they fired: judged until they resolve. */
+	for (unsigned int i = 0; i < PA_ALERTS_APP_MAX; i++)
+		if (al->app[i].name[0] && !pa_config_app_latency(&d->cfg, al->app[i].name)) {
+			char name[48];
+
+			snprintf(name, sizeof(name), "%s", al->app[i].name);
+			judge_app(d, name, 0, start_ns);
+		}
+}
+
 static uint64_t self_cpu_ns(void)
 {
 	struct rusage ru;
@@ -471,12 +563,14 @@ out:
 	al->prev_bpf_cnt = bpf_cnt;
 }
 
-void pa_alerts_tick(struct pa_daemon *d)
+void pa_alerts_tick(struct pa_daemon *d, uint64_t window_start_ns)
 {
 	if (!d->alerts)
 		return;
 	reap_hooks(d->alerts);
 	judge_overhead(d, pa_now_ns());
+	/* Programs' events arrive whether kernel capture is enabled or not. */
+	judge_apps(d, window_start_ns);
 	/* Disabled or without a kernel side nothing is captured: empty windows say nothing about the system. */
 	if (!d->cfg.enabled || !d->collector)
 		return;
@@ -490,6 +584,7 @@ void pa_alerts_reset(struct pa_daemon *d)
 	if (!d->alerts)
 		return;
 	memset(d->alerts->t, 0, sizeof(d->alerts->t));
+	memset(d->alerts->app, 0, sizeof(d->alerts->app));
 }
 
 json_t *pa_alerts_active_json(struct pa_daemon *d)
@@ -502,6 +597,9 @@ json_t *pa_alerts_active_json(struct pa_daemon *d)
 		for (unsigned int m = 0; m < PA_ALERT_OVERHEAD; m++)
 			if (d->alerts->t[e][m].active)
 				json_array_append_new(a, pa_alert_to_json(&d->alerts->t[e][m].fired));
+	for (unsigned int i = 0; i < PA_ALERTS_APP_MAX; i++)
+		if (d->alerts->app[i].name[0] && d->alerts->app[i].t.active)
+			json_array_append_new(a, pa_alert_to_json(&d->alerts->app[i].t.fired));
 	if (d->alerts->overhead.active)
 		json_array_append_new(a, pa_alert_to_json(&d->alerts->overhead.fired));
 	return a;
@@ -518,6 +616,12 @@ size_t pa_alerts_export(struct pa_daemon *d, struct pa_export_alert *out, size_t
 			out[n++] = (struct pa_export_alert){ .name = metric_names[m], .event = pa_event_info(e)->name,
 							     .firing = d->alerts->t[e][m].active,
 							     .raised = d->alerts->t[e][m].raised };
+	for (unsigned int i = 0; i < PA_ALERTS_APP_MAX && n < max; i++)
+		if (d->alerts->app[i].name[0])
+			out[n++] = (struct pa_export_alert){ .name = metric_names[PA_ALERT_LATENCY],
+							     .event = d->alerts->app[i].name,
+							     .firing = d->alerts->app[i].t.active,
+							     .raised = d->alerts->app[i].t.raised };
 	if (n < max)
 		out[n++] = (struct pa_export_alert){ .name = metric_names[PA_ALERT_OVERHEAD], .event = "daemon",
 						     .firing = d->alerts->overhead.active,

@@ -103,7 +103,7 @@ static int m_status(struct call *c, json_t **ret)
 			 "dropped", (json_int_t)dropped, "sampled_out", (json_int_t)sampled_out,
 			 "lost", (json_int_t)lost,
 			 "queue_overwritten",
-			 (json_int_t)(d->samples ? d->samples_overflow_base + pa_ring_overruns(d->samples) : 0),
+			 (json_int_t)(pa_engine_queue_lost(d, false) + pa_engine_queue_lost(d, true)),
 			 "window_ms", (json_int_t)(d->window_ns / 1000000), "windows", (json_int_t)d->n_windows,
 			 "overhead",
 			 "cpu_ns", (json_int_t)((ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000000ll +
@@ -115,6 +115,9 @@ static int m_status(struct call *c, json_t **ret)
 	if (*ret) {
 		json_object_set_new(json_object_get(*ret, "overhead"), "budget", pa_alerts_overhead_json(d));
 		json_object_set_new(*ret, "active_alerts", pa_alerts_active_json(d));
+		json_object_set_new(*ret, "queue_overwritten_by_source",
+				    json_pack("{sI sI}", "kernel", (json_int_t)pa_engine_queue_lost(d, false),
+					      "app", (json_int_t)pa_engine_queue_lost(d, true)));
 	}
 	return *ret ? 0 : fail(c, ENOMEM, "out of memory");
 }
@@ -175,7 +178,7 @@ static int m_enable(struct call *c, json_t **ret)
 static int m_configure(struct call *c, json_t **ret)
 {
 	struct pa_config next = c->d->cfg;
-	const char *comm;
+	const char *comm, *ev_name = NULL;
 	uint64_t v, ev = UINT64_MAX;
 	bool b;
 	int r;
@@ -201,12 +204,26 @@ static int m_configure(struct call *c, json_t **ret)
 	if (pa_param_uint(c->req, "latency_event", &ev) && ev >= PERF_EVENT_MAX)
 		return fail(c, EINVAL, "configure: latency_event %llu is not a kernel event (0-%d)",
 			    (unsigned long long)ev, PERF_EVENT_MAX - 1);
+	if (pa_param_string(c->req, "latency_event_name", &ev_name)) {
+		struct pa_event_table *scratch = calloc(1, sizeof(*scratch));
+		bool ok = scratch && pa_event_register(scratch, ev_name) >= 0; /* a valid program event name */
+
+		free(scratch);
+		if (ev < PERF_EVENT_MAX)
+			return fail(c, EINVAL, "configure: give latency_event or latency_event_name, not both");
+		if (!ok)
+			return fail(c, EINVAL, "configure: latency_event_name '%s' is not a program event name (1-47 bytes "
+				    "of [A-Za-z0-9_.:-], not starting with a digit, not a kernel event's name)", ev_name);
+	}
 	if (pa_param_uint(c->req, "latency_threshold_us", &v)) {
 		if (ev < PERF_EVENT_MAX)
 			next.event_latency_us[ev] = (uint32_t)v;
-		else
+		else if (ev_name && pa_config_set_app_latency(&next, ev_name, (uint32_t)v) < 0)
+			return fail(c, EINVAL, "configure: %d program events have a latency threshold already; remove "
+				    "one first (--latency-event NAME --latency-threshold 0)", PA_CONFIG_APP_LATENCY_MAX);
+		else if (!ev_name)
 			next.latency_threshold_us = (uint32_t)v;
-	} else if (ev < PERF_EVENT_MAX) {
+	} else if (ev < PERF_EVENT_MAX || ev_name) {
 		return fail(c, EINVAL, "configure: latency_event needs latency_threshold_us (the event's threshold)");
 	}
 	if (pa_param_uint(c->req, "latency_quantile_ppm", &v))
@@ -374,32 +391,63 @@ static int m_check_regression(struct call *c, json_t **ret)
 	return pa_rx_check_regression(c->d, c->peer, c->req, &c->err, ret);
 }
 
+static json_t *sample_json(const struct perf_sample *s)
+{
+	const char *name = pa_event_name(NULL, s->event);
+
+	return json_pack("{sI sI sI ss sI sI sI sI sI sI}",
+			 "timestamp_ns", (json_int_t)s->timestamp_ns, "duration_ns", (json_int_t)s->duration_ns,
+			 "event", (json_int_t)s->event, "name", name ? name : "user",
+			 "cpu", (json_int_t)s->cpu, "task_id", (json_int_t)s->task_id,
+			 "thread_id", (json_int_t)s->thread_id, "data1", (json_int_t)s->data1,
+			 "data2", (json_int_t)s->data2, "flags", (json_int_t)s->flags);
+}
+
+/*
+ * Up to `max` samples from the two queues (kernel, programs), in time order.
+ * When both hold more than max together, each gives a share proportional to
+ * what it holds, so that neither source starves the other's reader.
+ */
 static int m_samples(struct call *c, json_t **ret)
 {
 	struct pa_daemon *d = c->d;
-	struct perf_sample buf[256];
-	uint64_t max = 1024;
-	json_t *a = json_array();
-	uint32_t n;
+	struct perf_sample *k = NULL, *a = NULL;
+	uint64_t max = 1024, nk, na;
+	uint32_t gk, ga, i = 0, j = 0;
+	json_t *arr = json_array();
 
 	(void)pa_param_uint(c->req, "max", &max);
 	pa_engine_drain(d);
-	while (a && max > 0 && (n = pa_ring_pop(d->samples, buf, max < 256 ? (uint32_t)max : 256)) > 0) {
-		for (uint32_t i = 0; i < n; i++) {
-			const struct perf_sample *s = &buf[i];
-			const char *name = pa_event_name(NULL, s->event);
-
-			json_array_append_new(a, json_pack("{sI sI sI ss sI sI sI sI sI sI}",
-				"timestamp_ns", (json_int_t)s->timestamp_ns, "duration_ns", (json_int_t)s->duration_ns,
-				"event", (json_int_t)s->event, "name", name ? name : "user",
-				"cpu", (json_int_t)s->cpu, "task_id", (json_int_t)s->task_id,
-				"thread_id", (json_int_t)s->thread_id, "data1", (json_int_t)s->data1,
-				"data2", (json_int_t)s->data2, "flags", (json_int_t)s->flags));
-		}
-		max -= n;
+	pa_apps_poll(d);
+	nk = pa_ring_count(d->samples);
+	na = pa_ring_count(d->app_samples);
+	if (nk + na > max) {
+		na = (max * na + nk + na - 1) / (nk + na);
+		nk = max - na;
 	}
-	*ret = json_pack("{so sI sI}", "samples", a, "remaining", (json_int_t)pa_ring_count(d->samples),
-			 "dropped", (json_int_t)(d->samples_overflow_base + pa_ring_overruns(d->samples)));
+	k = malloc((nk + 1) * sizeof(*k));
+	a = malloc((na + 1) * sizeof(*a));
+	if (!arr || !k || !a) {
+		free(k);
+		free(a);
+		json_decref(arr);
+		return fail(c, ENOMEM, "out of memory");
+	}
+	gk = nk ? pa_ring_pop(d->samples, k, (uint32_t)nk) : 0;
+	ga = na ? pa_ring_pop(d->app_samples, a, (uint32_t)na) : 0;
+	while (i < gk || j < ga)
+		json_array_append_new(arr, sample_json(j >= ga || (i < gk && k[i].timestamp_ns <= a[j].timestamp_ns) ?
+						       &k[i++] : &a[j++]));
+	free(k);
+	free(a);
+	*ret = json_pack("{so sI sI s{s{sI sI} s{sI sI}}}", "samples", arr,
+			 "remaining", (json_int_t)(pa_ring_count(d->samples) + pa_ring_count(d->app_samples)),
+			 "dropped", (json_int_t)(pa_engine_queue_lost(d, false) + pa_engine_queue_lost(d, true)),
+			 "queues",
+			 "kernel", "remaining", (json_int_t)pa_ring_count(d->samples),
+			 "dropped", (json_int_t)pa_engine_queue_lost(d, false),
+			 "app", "remaining", (json_int_t)pa_ring_count(d->app_samples),
+			 "dropped", (json_int_t)pa_engine_queue_lost(d, true));
 	return *ret ? 0 : fail(c, ENOMEM, "out of memory");
 }
 

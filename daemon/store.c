@@ -19,7 +19,7 @@
 #include "alerts.h"
 #include "daemon.h"
 
-#define SCHEMA_VERSION 3
+#define SCHEMA_VERSION 4
 
 struct pa_store {
 	sqlite3 *db;
@@ -65,6 +65,18 @@ static const char schema_v3[] =
 	"  id INTEGER PRIMARY KEY, fired_id INTEGER, time_unix_ns INTEGER, window_start_ns INTEGER,"
 	"  window_end_ns INTEGER, event INTEGER, event_name TEXT, metric INTEGER, state INTEGER, value REAL,"
 	"  threshold REAL, quantile_ppm INTEGER, below INTEGER, completeness INTEGER, message TEXT);";
+
+/*
+ * v3 -> v4 (issue 8): program events in baselines. A program's event ids are
+ * per registration, so its rows are keyed by name: `event` is a key of the
+ * baseline's own >= PA_STORE_APP_KEY_BASE (never a live id), `source` is
+ * 'app', `name` the event's name and `programs` the process names that
+ * recorded it. Rows written before keep NULL there: kernel events, by id.
+ */
+static const char schema_v4[] =
+	"ALTER TABLE baseline_events ADD COLUMN name TEXT;"
+	"ALTER TABLE baseline_events ADD COLUMN source TEXT;"
+	"ALTER TABLE baseline_events ADD COLUMN programs TEXT;";
 
 static int exec(struct pa_store *s, const char *sql)
 {
@@ -123,6 +135,8 @@ static int migrate(struct pa_store *s, char *err, size_t errlen)
 	if (v < 2 && exec(s, schema_v2) < 0)
 		goto fail_rollback;
 	if (v < 3 && exec(s, schema_v3) < 0)
+		goto fail_rollback;
+	if (v < 4 && exec(s, schema_v4) < 0)
 		goto fail_rollback;
 	snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", SCHEMA_VERSION);
 	if (exec(s, sql) < 0 || pa_store_commit(s) < 0)
@@ -199,6 +213,9 @@ static const struct {
 #undef K
 };
 
+/* Config keys of programs' latency thresholds: APP_LATENCY_KEY + the event's name. */
+#define APP_LATENCY_KEY "app_latency_us."
+
 int pa_store_load_config(struct pa_store *s, struct pa_config *cfg)
 {
 	sqlite3_stmt *st;
@@ -219,6 +236,8 @@ int pa_store_load_config(struct pa_store *s, struct pa_config *cfg)
 			cfg->cc.filter_children = v != 0;
 		else if (strcmp(key, "filter_comm") == 0)
 			snprintf(cfg->cc.filter_comm, sizeof(cfg->cc.filter_comm), "%s", text ? text : "");
+		else if (strncmp(key, APP_LATENCY_KEY, strlen(APP_LATENCY_KEY)) == 0 && v > 0 && v <= UINT32_MAX)
+			(void)pa_config_set_app_latency(cfg, key + strlen(APP_LATENCY_KEY), (uint32_t)v);
 		for (size_t i = 0; i < sizeof(config_keys) / sizeof(config_keys[0]); i++)
 			if (strcmp(key, config_keys[i].key) == 0)
 				*(uint32_t *)((char *)cfg + config_keys[i].off) = (uint32_t)v;
@@ -252,6 +271,16 @@ int pa_store_save_config(struct pa_store *s, const struct pa_config *cfg)
 	r |= put(st, "filter_comm", 0, cfg->cc.filter_comm);
 	for (size_t i = 0; i < sizeof(config_keys) / sizeof(config_keys[0]); i++)
 		r |= put(st, config_keys[i].key, *(const uint32_t *)((const char *)cfg + config_keys[i].off), NULL);
+	/* Programs' thresholds: the set is replaced (a removed one must not come back at the next start). */
+	r |= exec(s, "DELETE FROM config WHERE key LIKE '" APP_LATENCY_KEY "%'");
+	for (unsigned int i = 0; i < PA_CONFIG_APP_LATENCY_MAX; i++) {
+		char key[96];
+
+		if (!cfg->app_latency[i].name[0])
+			continue;
+		snprintf(key, sizeof(key), APP_LATENCY_KEY "%s", cfg->app_latency[i].name);
+		r |= put(st, key, cfg->app_latency[i].us, NULL);
+	}
 	sqlite3_finalize(st);
 	return r ? -EIO : 0;
 }
@@ -316,7 +345,7 @@ json_t *pa_store_audit_list(struct pa_store *s, unsigned int limit)
 
 int pa_store_save_baseline(struct pa_store *s, const char *name, uint64_t created_ns, const char *env_json,
 			   uint64_t period_start_ns, uint64_t period_end_ns,
-			   const struct pa_event_summary *ev, unsigned int n_ev,
+			   const struct pa_event_summary *ev, const char *const *programs, unsigned int n_ev,
 			   const struct pa_baseline_window *w, unsigned int n_w)
 {
 	sqlite3_stmt *st = NULL;
@@ -343,8 +372,11 @@ int pa_store_save_baseline(struct pa_store *s, const char *name, uint64_t create
 		goto out;
 	id = sqlite3_last_insert_rowid(s->db);
 	sqlite3_finalize(st);
-	if (sqlite3_prepare_v2(s->db, "INSERT INTO baseline_events VALUES "
-			       "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(s->db, "INSERT INTO baseline_events (baseline_id, event, count, errors, total_ns, "
+			       "min_ns, max_ns, avg_ns, p50_ns, p90_ns, p99_ns, p999_ns, last_timestamp_ns, dropped, "
+			       "sampled_out, lost, samples, completeness, has_duration, available, name, source, programs) "
+			       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+			       -1, &st, NULL) != SQLITE_OK)
 		return -EIO;
 	for (unsigned int i = 0; i < n_ev; i++) {
 		const struct pa_event_summary *e = &ev[i];
@@ -356,8 +388,16 @@ int pa_store_save_baseline(struct pa_store *s, const char *name, uint64_t create
 		sqlite3_reset(st);
 		sqlite3_bind_int64(st, 1, id);
 		sqlite3_bind_int64(st, 2, e->id);
+		bool app = e->id >= PA_STORE_APP_KEY_BASE;
+
 		for (unsigned int k = 0; k < sizeof(v) / sizeof(v[0]); k++)
 			sqlite3_bind_int64(st, 3 + (int)k, (sqlite3_int64)v[k]);
+		sqlite3_bind_text(st, 21, e->name, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, 22, app ? "app" : "kernel", -1, SQLITE_STATIC);
+		if (programs && programs[i])
+			sqlite3_bind_text(st, 23, programs[i], -1, SQLITE_TRANSIENT);
+		else
+			sqlite3_bind_null(st, 23);
 		if (sqlite3_step(st) != SQLITE_DONE)
 			goto out;
 	}
@@ -398,7 +438,7 @@ int pa_store_load_baseline(struct pa_store *s, const char *name, unsigned int ev
 
 	if (sqlite3_prepare_v2(s->db, "SELECT b.created_unix, e.count, e.errors, e.total_ns, e.min_ns, e.max_ns, "
 			       "e.avg_ns, e.p50_ns, e.p90_ns, e.p99_ns, e.p999_ns, e.last_timestamp_ns, e.dropped, "
-			       "e.sampled_out, e.lost, e.samples, e.completeness, e.has_duration, e.available "
+			       "e.sampled_out, e.lost, e.samples, e.completeness, e.has_duration, e.available, e.name "
 			       "FROM baselines b LEFT JOIN baseline_events e ON e.baseline_id = b.id AND e.event = ? "
 			       "WHERE b.name = ?", -1, &st, NULL) != SQLITE_OK)
 		return -EIO;
@@ -417,6 +457,8 @@ int pa_store_load_baseline(struct pa_store *s, const char *name, unsigned int ev
 		e.completeness = sqlite3_column_int(st, 16);
 		e.has_duration = sqlite3_column_int(st, 17) != 0;
 		e.available = sqlite3_column_int(st, 18) != 0;
+		if (sqlite3_column_text(st, 19))
+			snprintf(e.name, sizeof(e.name), "%s", (const char *)sqlite3_column_text(st, 19));
 		if (ret_created_unix)
 			*ret_created_unix = (uint64_t)sqlite3_column_int64(st, 0);
 		*ret = e;
@@ -426,6 +468,42 @@ int pa_store_load_baseline(struct pa_store *s, const char *name, unsigned int ev
 	}
 	sqlite3_finalize(st);
 	return r;
+}
+
+int pa_store_baseline_app_events(struct pa_store *s, int64_t baseline_id, struct pa_baseline_app_event **ret)
+{
+	struct pa_baseline_app_event *a = NULL, *na;
+	size_t n = 0, cap = 0;
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(s->db, "SELECT event, name, coalesce(programs, '') FROM baseline_events "
+			       "WHERE baseline_id = ? AND source = 'app' AND name IS NOT NULL ORDER BY event",
+			       -1, &st, NULL) != SQLITE_OK)
+		return -EIO;
+	sqlite3_bind_int64(st, 1, baseline_id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (n == cap) {
+			cap = cap ? 2 * cap : 16;
+			na = realloc(a, cap * sizeof(*a));
+			if (!na) {
+				rc = SQLITE_NOMEM;
+				break;
+			}
+			a = na;
+		}
+		a[n].key = (unsigned int)sqlite3_column_int64(st, 0);
+		snprintf(a[n].name, sizeof(a[n].name), "%s", (const char *)sqlite3_column_text(st, 1));
+		snprintf(a[n].programs, sizeof(a[n].programs), "%s", (const char *)sqlite3_column_text(st, 2));
+		n++;
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		free(a);
+		return rc == SQLITE_NOMEM ? -ENOMEM : -EIO;
+	}
+	*ret = a;
+	return (int)n;
 }
 
 int pa_store_count_baselines(struct pa_store *s)
