@@ -13,9 +13,9 @@
  * retpoline here) costs ~90 ns at sys_enter and ~45 ns at sys_exit, which
  * bench/kernel/clock.bpf.c measures as the floor of any syscall timer. So a
  * syscall that does not block touches one map of ours (the `hot` array:
- * configuration, this CPU's state, the hot counters and sys_exit's log of
- * buckets and per-syscall statistics, applied to their maps 32 syscalls at
- * a time), and asks for no thread id unless a filter or a sample needs it.
+ * configuration, this CPU's state, the hot counters and a log of buckets
+ * and per-syscall statistics, applied to their maps 32 entries at a time),
+ * and asks for no thread id unless a filter or a sample needs it.
  * A syscall's start stays in the per-CPU state and is spilled to the
  * per-thread slot (array indexed by thread id, or task-local storage above
  * it, ~120 ns a lookup) only when its thread is switched out. Run-queue
@@ -418,7 +418,11 @@ static __always_inline void hist_add(struct hot *h, uint32_t slot, uint64_t dur)
 		hb->buckets[b]++;
 }
 
-/* Count one occurrence with its duration in slot (buckets too unless logged), then offer a sample. */
+/*
+ * Count one occurrence with its duration in slot, then offer a sample. The
+ * buckets too, unless the caller logs them (log_append) or the event has no
+ * duration (PERF_SAMPLE_F_NO_DURATION: user space fills bucket 0).
+ */
 static __always_inline void record(struct hot *h, uint32_t slot, uint32_t ev, uint64_t dur, bool err,
 				   uint64_t now, uint64_t ids, uint32_t d1, uint32_t d2, uint8_t flags, bool logged)
 {
@@ -433,7 +437,7 @@ static __always_inline void record(struct hot *h, uint32_t slot, uint32_t ev, ui
 	st->count++;
 	st->total += dur;
 	add_square(st, dur);
-	if (!logged)
+	if (!logged && !(flags & PERF_SAMPLE_F_NO_DURATION))
 		hist_add(h, slot, dur);
 	if (err) {
 		st->errors++;
@@ -486,7 +490,11 @@ static __always_inline void log_apply(struct hot *h)
 	cs->log_seq++;
 }
 
-/* Log what a syscall adds to the buckets and per-syscall statistics (the entry before the length). */
+/*
+ * Log what a syscall or switch adds to the buckets and per-syscall
+ * statistics (the entry before the length). Only sys_exit and sched_switch
+ * call this: they never run at once on one CPU.
+ */
 static __always_inline void log_append(struct hot *h, uint64_t dur, uint32_t nr, uint32_t slot, uint8_t flags)
 {
 	struct pa_bpf_cpu_hot *cs = h->cs;
@@ -809,8 +817,11 @@ int BPF_PROG(pa_sched_switch, bool preempt, struct task_struct *prev, struct tas
 	if (queued && rq) {
 		uint64_t clock = rq->clock;
 
-		record(&h, PERF_EVENT_CONTEXT_SWITCH, PERF_EVENT_CONTEXT_SWITCH, clock > queued ? clock - queued : 0,
-		       false, now, IDS(ntgid, npid), prev->pid, prev_state, 0, false);
+		uint64_t lat = clock > queued ? clock - queued : 0;
+
+		record(&h, PERF_EVENT_CONTEXT_SWITCH, PERF_EVENT_CONTEXT_SWITCH, lat, false, now, IDS(ntgid, npid),
+		       prev->pid, prev_state, 0, true);
+		log_append(&h, lat, 0, PERF_EVENT_CONTEXT_SWITCH, 0);
 	} else {
 		count_lost(&h, PERF_EVENT_CONTEXT_SWITCH);
 	}

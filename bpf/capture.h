@@ -108,10 +108,13 @@ struct pa_bpf_sys_slot {
 };
 
 /*
- * sys_exit's log: what a syscall adds to the histograms and to the
- * per-syscall-number statistics, applied to those maps PA_SYS_LOG_LEN
- * syscalls at a time (see pa_bpf_cpu_hot). The counters (count, total, min,
- * max, errors) are never deferred.
+ * The log of sys_exit and sched_switch: what a syscall or a switch adds to
+ * the histograms and to the per-syscall-number statistics, applied to those
+ * maps PA_SYS_LOG_LEN entries at a time (see pa_bpf_cpu_hot). The two hooks
+ * never run at once on one CPU (both run with preemption off, and a switch
+ * needs it on); interrupts and page faults, which can arrive in the middle
+ * of either, do not use the log. The counters (count, total, min, max,
+ * errors) are never deferred.
  */
 #define PA_SYS_LOG_LEN 32
 #define PA_LOG_SYSCALL 0x1 /* the duration goes to the syscall slot's buckets and to syscall nr */
@@ -119,7 +122,7 @@ struct pa_bpf_sys_slot {
 struct pa_bpf_sys_log {
 	uint64_t dur;
 	uint16_t nr;
-	uint8_t slot;  /* another slot whose buckets get the duration (IPC or VM event), or PA_SLOT_MAX */
+	uint8_t slot;  /* a slot whose buckets get the duration (IPC, VM, switch), or PA_SLOT_MAX */
 	uint8_t flags; /* PA_LOG_* */
 	uint32_t pad;
 };
@@ -134,8 +137,10 @@ struct pa_bpf_sys_log {
  * kernel allocates physically contiguous in its direct map (2 MiB pages),
  * so the whole array costs one TLB entry. A syscall that does not block
  * touches nothing else of ours: its buckets and per-syscall statistics go
- * to the log, which sys_exit applies to the `hist` and `syscall_stats` maps
- * every PA_SYS_LOG_LEN syscalls (one set of page walks for 32 syscalls).
+ * to the log, which is applied to the `hist` and `syscall_stats` maps every
+ * PA_SYS_LOG_LEN entries (one set of page walks for 32 syscalls or switches).
+ * Page faults have no duration and keep no buckets: user space puts their
+ * count in bucket 0.
  * Cache-line aligned so that CPUs never write the same line.
  *
  * The state is the programs' own: the syscall in flight of the thread running
@@ -147,7 +152,7 @@ struct pa_bpf_sys_log {
  * counted nothing since the last reset (it zeroes hot[] and empties the log
  * at its next event). Entries log[0 .. log_len) are not yet in the maps:
  * user space adds them to what it reads there, and rereads when log_seq
- * moved (it is odd while sys_exit applies the log).
+ * moved (it is odd while the log is being applied).
  */
 struct pa_bpf_cpu_hot {
 	uint32_t sys_busy;    /* sys holds the syscall in flight of the thread running here */

@@ -485,8 +485,8 @@ void pa_collector_free(struct pa_collector *c)
 
 /*
  * CPU cpu's hot element and, read in between two reads of it, element key of
- * map fd (a histogram or per-syscall entry of that CPU): sys_exit applies its
- * log to those maps, so the two reads are retried while it did (log_seq odd
+ * map fd (a histogram or per-syscall entry of that CPU): sys_exit and
+ * sched_switch apply their log to those maps, so the two reads are retried while it did (log_seq odd
  * or moved), and each logged syscall counts once, in the map or in the log.
  * A CPU that has not seen the last reset has counted nothing since: its hot
  * counters and its log are returned empty.
@@ -547,6 +547,9 @@ static int sum_slot(struct pa_collector *c, uint32_t slot, struct pa_bpf_stats *
 				return -errno;
 			s = &cc.slot[slot];
 		}
+		/* events without a duration keep no buckets: all of them are 0 ns */
+		if (slot == PERF_EVENT_PAGE_FAULT)
+			hb->buckets[0] += s->count;
 		if (s->count) {
 			if (!acc->count || s->min < acc->min)
 				acc->min = s->min;
