@@ -151,7 +151,8 @@ int cli_fetch(struct cli *cli, const struct verb *v, int argc, char **argv, cons
 		cli_print_json(res);
 		json_decref(res);
 	} else {
-		*ret_result = res;
+		/* a result that does not parse reads as an empty object: the caller still prints its line or table */
+		*ret_result = res ?: json_object();
 	}
 out:
 	json_decref(params);
