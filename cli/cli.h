@@ -84,6 +84,17 @@ int cli_bad_option(const struct verb *v, int argc, char **argv);
 int cli_check_args(const struct verb *v, int n);
 
 /*
+ * The prologue of a verb with no options of its own and no arguments that
+ * shows one method's result: parses --json and --help, checks there are no
+ * arguments, calls `method` (params stolen, may be NULL). Returns the exit
+ * code; on EXIT_OK *ret_result is the result for the caller to print in human
+ * form and free, or NULL when nothing is left to do (--help was shown, or
+ * --json printed the result). *ret_result is NULL on error.
+ */
+int cli_fetch(struct cli *cli, const struct verb *v, int argc, char **argv, const char *method, json_t *params,
+	      json_t **ret_result);
+
+/*
  * A verb with no options of its own and no arguments that calls one method
  * (params stolen, may be NULL) and prints `done` (or the result with --json):
  * enable, disable, reset. Returns the exit code.
