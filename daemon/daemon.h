@@ -27,7 +27,7 @@
 #define PA_DEFAULT_GROUP "perf-analysis"
 #define PA_VERSION "0.1.0"
 
-#define PA_CONFIG_APP_LATENCY_MAX 16
+#define PA_CONFIG_APP_MAX 16 /* program events with thresholds of their own, at once */
 
 /* Everything `configure` and `enable` change; persisted in the store. */
 struct pa_config {
@@ -48,22 +48,26 @@ struct pa_config {
 					    * (one failure in 10 calls is not a 10 % error rate); default 20 */
 	uint32_t overhead_budget_ppm;      /* own CPU share allowed, ppm of machine CPU; default 50000 = 5 %; 0 = off */
 	/*
-	 * Programs' named events with a latency threshold of their own (issue 8),
-	 * by name; judged only when listed here. Unused entries have name "".
+	 * Programs' named events with thresholds of their own (issue 8), by
+	 * name; a program event is judged only for the thresholds listed here.
+	 * Unused entries have name "".
 	 */
-	struct pa_app_latency {
+	struct pa_app_thresholds {
 		char name[48];
-		uint32_t us;
-	} app_latency[PA_CONFIG_APP_LATENCY_MAX];
+		uint32_t latency_us;       /* on the latency_quantile_ppm quantile; 0 = not judged */
+		uint32_t throughput;       /* ops/s; 0 = not judged */
+		uint32_t error_rate_pct;   /* failed samples (PERF_EVENT_FAILED) / samples; 0 = not judged */
+		bool throughput_below;     /* alert when throughput falls below (else above) */
+	} app[PA_CONFIG_APP_MAX];
 };
 
-/* The entry of program event `name` in c->app_latency, or NULL. */
-const struct pa_app_latency *pa_config_app_latency(const struct pa_config *c, const char *name);
+/* The entry of program event `name` in c->app, or NULL. */
+const struct pa_app_thresholds *pa_config_app(const struct pa_config *c, const char *name);
 /*
- * Set program event `name`'s latency threshold to `us` (0 removes it).
- * 0, or -ENOSPC when PA_CONFIG_APP_LATENCY_MAX names have one already.
+ * Set program event t->name's thresholds to *t; all three 0 removes the
+ * entry. 0, or -ENOSPC when PA_CONFIG_APP_MAX names have thresholds already.
  */
-int pa_config_set_app_latency(struct pa_config *c, const char *name, uint32_t us);
+int pa_config_set_app(struct pa_config *c, const struct pa_app_thresholds *t);
 
 void pa_config_defaults(struct pa_config *c);
 json_t *pa_config_to_json(const struct pa_config *c);

@@ -213,8 +213,45 @@ static const struct {
 #undef K
 };
 
-/* Config keys of programs' latency thresholds: APP_LATENCY_KEY + the event's name. */
+/*
+ * Config keys of programs' thresholds (issue 8): a prefix + the event's name.
+ * A throughput row's text is "below" when it alerts below the threshold.
+ */
 #define APP_LATENCY_KEY "app_latency_us."
+#define APP_THROUGHPUT_KEY "app_throughput."
+#define APP_ERROR_RATE_KEY "app_error_rate_pct."
+
+/* Apply one program-threshold row (key, v, text) to cfg; false if the key is not one. */
+static bool load_app_threshold(struct pa_config *cfg, const char *key, sqlite3_int64 v, const char *text)
+{
+	static const char *const prefixes[] = { APP_LATENCY_KEY, APP_THROUGHPUT_KEY, APP_ERROR_RATE_KEY };
+	const struct pa_app_thresholds *cur;
+	struct pa_app_thresholds t = { 0 };
+	unsigned int m;
+
+	for (m = 0; m < 3; m++)
+		if (strncmp(key, prefixes[m], strlen(prefixes[m])) == 0)
+			break;
+	if (m == 3)
+		return false;
+	key += strlen(prefixes[m]);
+	if (v <= 0 || v > UINT32_MAX || strlen(key) >= sizeof(t.name))
+		return true;
+	cur = pa_config_app(cfg, key);
+	if (cur)
+		t = *cur;
+	snprintf(t.name, sizeof(t.name), "%s", key);
+	if (m == 0) {
+		t.latency_us = (uint32_t)v;
+	} else if (m == 1) {
+		t.throughput = (uint32_t)v;
+		t.throughput_below = text && strcmp(text, "below") == 0;
+	} else {
+		t.error_rate_pct = v > 100 ? 100 : (uint32_t)v;
+	}
+	(void)pa_config_set_app(cfg, &t);
+	return true;
+}
 
 int pa_store_load_config(struct pa_store *s, struct pa_config *cfg)
 {
@@ -236,8 +273,8 @@ int pa_store_load_config(struct pa_store *s, struct pa_config *cfg)
 			cfg->cc.filter_children = v != 0;
 		else if (strcmp(key, "filter_comm") == 0)
 			snprintf(cfg->cc.filter_comm, sizeof(cfg->cc.filter_comm), "%s", text ? text : "");
-		else if (strncmp(key, APP_LATENCY_KEY, strlen(APP_LATENCY_KEY)) == 0 && v > 0 && v <= UINT32_MAX)
-			(void)pa_config_set_app_latency(cfg, key + strlen(APP_LATENCY_KEY), (uint32_t)v);
+		else if (load_app_threshold(cfg, key, v, text))
+			continue;
 		for (size_t i = 0; i < sizeof(config_keys) / sizeof(config_keys[0]); i++)
 			if (strcmp(key, config_keys[i].key) == 0)
 				*(uint32_t *)((char *)cfg + config_keys[i].off) = (uint32_t)v;
@@ -272,14 +309,23 @@ int pa_store_save_config(struct pa_store *s, const struct pa_config *cfg)
 	for (size_t i = 0; i < sizeof(config_keys) / sizeof(config_keys[0]); i++)
 		r |= put(st, config_keys[i].key, *(const uint32_t *)((const char *)cfg + config_keys[i].off), NULL);
 	/* Programs' thresholds: the set is replaced (a removed one must not come back at the next start). */
-	r |= exec(s, "DELETE FROM config WHERE key LIKE '" APP_LATENCY_KEY "%'");
-	for (unsigned int i = 0; i < PA_CONFIG_APP_LATENCY_MAX; i++) {
+	r |= exec(s, "DELETE FROM config WHERE key LIKE '" APP_LATENCY_KEY "%' OR key LIKE '" APP_THROUGHPUT_KEY "%' "
+		  "OR key LIKE '" APP_ERROR_RATE_KEY "%'");
+	for (unsigned int i = 0; i < PA_CONFIG_APP_MAX; i++) {
+		const struct pa_app_thresholds *t = &cfg->app[i];
 		char key[96];
 
-		if (!cfg->app_latency[i].name[0])
+		if (!t->name[0])
 			continue;
-		snprintf(key, sizeof(key), APP_LATENCY_KEY "%s", cfg->app_latency[i].name);
-		r |= put(st, key, cfg->app_latency[i].us, NULL);
+		snprintf(key, sizeof(key), APP_LATENCY_KEY "%s", t->name);
+		if (t->latency_us)
+			r |= put(st, key, t->latency_us, NULL);
+		snprintf(key, sizeof(key), APP_THROUGHPUT_KEY "%s", t->name);
+		if (t->throughput)
+			r |= put(st, key, t->throughput, t->throughput_below ? "below" : "above");
+		snprintf(key, sizeof(key), APP_ERROR_RATE_KEY "%s", t->name);
+		if (t->error_rate_pct)
+			r |= put(st, key, t->error_rate_pct, NULL);
 	}
 	sqlite3_finalize(st);
 	return r ? -EIO : 0;
