@@ -248,17 +248,34 @@ int pa_store_baseline_windows(struct pa_store *s, int64_t baseline_id, unsigned 
 json_t *pa_store_baseline_list(struct pa_store *s);
 /* Delete baseline `name` and its rows: 0, -ENOENT, -EIO. */
 int pa_store_delete_baseline(struct pa_store *s, const char *name);
-/* Window history (trend): one row per event and history interval; fields in this order (12 x u64). */
+/*
+ * Window history (trend): one row per event and history interval; fields in
+ * this order (12 x u64), then, for a program's named event (issue 8; event
+ * = PA_STORE_APP_KEY_BASE), its name and whether any sample had a duration.
+ * Kernel events have name "" (and timed true when read back).
+ */
 struct pa_history_row {
 	uint64_t event, start_unix_ms, end_unix_ms, windows, count, errors, total_ns, p50_ns, p90_ns, p99_ns, max_ns,
 		completeness;
+	bool timed;
+	char name[48];
 };
-/* Insert rows and delete those that ended before delete_before_unix_ms (0: keep all). 0 or -EIO. */
+/*
+ * Insert rows (a row with a name goes to the programs' history) and delete
+ * those of both that ended before delete_before_unix_ms (0: keep all).
+ * 0 or -EIO.
+ */
 int pa_store_history_add(struct pa_store *s, const struct pa_history_row *rows, unsigned int n,
 			 uint64_t delete_before_unix_ms);
-/* The newest max_rows rows of `event` since from_unix_ms, oldest first: count and *ret (malloc'd), or -errno. */
-int pa_store_history_get(struct pa_store *s, unsigned int event, uint64_t from_unix_ms, unsigned int max_rows,
-			 struct pa_history_row **ret);
+/*
+ * The newest max_rows rows since from_unix_ms, oldest first, of kernel event
+ * `event` (name NULL) or of the program event `name`: count and *ret
+ * (malloc'd), or -errno.
+ */
+int pa_store_history_get(struct pa_store *s, unsigned int event, const char *name, uint64_t from_unix_ms,
+			 unsigned int max_rows, struct pa_history_row **ret);
+/* The program events with history since from_unix_ms, by name: [{name, timed bool}], or NULL on error. */
+json_t *pa_store_history_app_names(struct pa_store *s, uint64_t from_unix_ms);
 struct pa_alert;
 /* Append an alert transition to the alert log; sets a->id. 0 or -EIO. */
 int pa_store_alert_add(struct pa_store *s, struct pa_alert *a);

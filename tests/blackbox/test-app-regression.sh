@@ -114,11 +114,11 @@ run $PA --json check-regression -e db.query -t 50 --baseline app
 [ "$RC" = 0 ] && [ "$(jq -c .programs <<<"$OUT")" = '["app-dbquery","dbq-renamed"]' ] && t_ok ||
 	t_fail "exit $RC: $(jq -c '{verdict, reason, programs}' <<<"$OUT") $ERR"
 
-t_begin "the store is at schema version 4; program rows are keyed by name with source 'app'"
+t_begin "the store is at schema version 5; program rows are keyed by name with source 'app'"
 v=$(sqlite3 "$PERF_ANALYSIS_STATE_DIR/state.db" "PRAGMA user_version")
 r=$(sqlite3 "$PERF_ANALYSIS_STATE_DIR/state.db" "SELECT e.event >= 256, e.source, e.programs FROM baseline_events e
 	JOIN baselines b ON b.id = e.baseline_id WHERE b.name = 'app' AND e.name = 'db.query'")
-[ "$v" = 4 ] && [ "$r" = "1|app|app-dbquery" ] && t_ok || t_fail "user_version $v, row '$r'"
+[ "$v" = 5 ] && [ "$r" = "1|app|app-dbquery" ] && t_ok || t_fail "user_version $v, row '$r'"
 
 # Alerts on a program event, by name: p99 of db.query (about 2 x 400 us + the sleep's lateness) against 500 us.
 t_begin "configure --latency-event db.query sets a program event's threshold; it survives a restart"
