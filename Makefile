@@ -433,6 +433,8 @@ $(APP_DBQUERY): tests/blackbox/app-dbquery.c $(LIBPA_SO)
 		-Wl,-rpath,'$$ORIGIN/../..'
 ifeq ($(PA_CORE_READY),yes)
 tests/blackbox/test-app-regression.sh: $(APP_DBQUERY)
+# Program events' trend history (issue 8, branch appalerts).
+tests/blackbox/test-app-trend.sh: $(APP_DBQUERY)
 endif
 
 # Benchmark: bench/instrument/ is outside bench/*.c, which bench-core links.

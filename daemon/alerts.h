@@ -93,9 +93,10 @@ void pa_alerts_done(struct pa_daemon *d);
 /*
  * Judge the windows just closed (call after the engine pushed them; the one
  * closed last started at window_start_ns) and the overhead. Programs' named
- * events with a latency threshold of their own (pa_config.app_latency) are
- * judged on the merge of every program's window, by name, whether kernel
- * capture is enabled or not; their alerts have event PA_ALERT_EVENT_APP.
+ * events with thresholds of their own (pa_config.app: latency, throughput,
+ * error rate) are judged on the merge of every program's window, by name,
+ * whether kernel capture is enabled or not; their alerts have event
+ * PA_ALERT_EVENT_APP.
  */
 void pa_alerts_tick(struct pa_daemon *d, uint64_t window_start_ns);
 
@@ -121,7 +122,7 @@ json_t *pa_alerts_overhead_json(struct pa_daemon *d);
  * (PA_ALERTS_EXPORT_MAX fits them all). Strings are static. Returns how many.
  */
 struct pa_export_alert;
-#define PA_ALERTS_EXPORT_MAX (PERF_EVENT_MAX * 3 + 1 + PA_ALERTS_APP_MAX)
+#define PA_ALERTS_EXPORT_MAX (PERF_EVENT_MAX * 3 + 1 + PA_ALERTS_APP_MAX * 3)
 size_t pa_alerts_export(struct pa_daemon *d, struct pa_export_alert *out, size_t max);
 
 #endif /* PA_DAEMON_ALERTS_H */

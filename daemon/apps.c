@@ -625,8 +625,17 @@ int pa_apps_events(struct pa_daemon *d, const char *name, uint64_t from_ns, stru
 	pa_apps_poll(d);
 	for (struct pa_app *a = g->list; a; a = a->next)
 		refresh(a);
-	/* At most PA_APPS_SERIES_MAX series, so at most that many names (one when asked for one). */
-	max = name ? 1 : PA_APPS_SERIES_MAX;
+	/* At most one name per named series (one when asked for one): ~11 KiB each, so count them first. */
+	max = 0;
+	for (struct pa_app *a = g->list; a && max < PA_APPS_SERIES_MAX; a = a->next)
+		for (unsigned int id = PERF_EVENT_USER_BASE; id < PERF_EVENT_ID_LIMIT; id++)
+			max += a->by_id[id] != NULL;
+	if (name && max)
+		max = 1;
+	if (max > PA_APPS_SERIES_MAX)
+		max = PA_APPS_SERIES_MAX;
+	if (!max)
+		return 0;
 	ev = calloc(max, sizeof(*ev));
 	if (!ev)
 		return -ENOMEM;

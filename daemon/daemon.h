@@ -27,7 +27,7 @@
 #define PA_DEFAULT_GROUP "perf-analysis"
 #define PA_VERSION "0.1.0"
 
-#define PA_CONFIG_APP_LATENCY_MAX 16
+#define PA_CONFIG_APP_MAX 16 /* program events with thresholds of their own, at once */
 
 /* Everything `configure` and `enable` change; persisted in the store. */
 struct pa_config {
@@ -48,22 +48,26 @@ struct pa_config {
 					    * (one failure in 10 calls is not a 10 % error rate); default 20 */
 	uint32_t overhead_budget_ppm;      /* own CPU share allowed, ppm of machine CPU; default 50000 = 5 %; 0 = off */
 	/*
-	 * Programs' named events with a latency threshold of their own (issue 8),
-	 * by name; judged only when listed here. Unused entries have name "".
+	 * Programs' named events with thresholds of their own (issue 8), by
+	 * name; a program event is judged only for the thresholds listed here.
+	 * Unused entries have name "".
 	 */
-	struct pa_app_latency {
+	struct pa_app_thresholds {
 		char name[48];
-		uint32_t us;
-	} app_latency[PA_CONFIG_APP_LATENCY_MAX];
+		uint32_t latency_us;       /* on the latency_quantile_ppm quantile; 0 = not judged */
+		uint32_t throughput;       /* ops/s; 0 = not judged */
+		uint32_t error_rate_pct;   /* failed samples (PERF_EVENT_FAILED) / samples; 0 = not judged */
+		bool throughput_below;     /* alert when throughput falls below (else above) */
+	} app[PA_CONFIG_APP_MAX];
 };
 
-/* The entry of program event `name` in c->app_latency, or NULL. */
-const struct pa_app_latency *pa_config_app_latency(const struct pa_config *c, const char *name);
+/* The entry of program event `name` in c->app, or NULL. */
+const struct pa_app_thresholds *pa_config_app(const struct pa_config *c, const char *name);
 /*
- * Set program event `name`'s latency threshold to `us` (0 removes it).
- * 0, or -ENOSPC when PA_CONFIG_APP_LATENCY_MAX names have one already.
+ * Set program event t->name's thresholds to *t; all three 0 removes the
+ * entry. 0, or -ENOSPC when PA_CONFIG_APP_MAX names have thresholds already.
  */
-int pa_config_set_app_latency(struct pa_config *c, const char *name, uint32_t us);
+int pa_config_set_app(struct pa_config *c, const struct pa_app_thresholds *t);
 
 void pa_config_defaults(struct pa_config *c);
 json_t *pa_config_to_json(const struct pa_config *c);
@@ -244,17 +248,34 @@ int pa_store_baseline_windows(struct pa_store *s, int64_t baseline_id, unsigned 
 json_t *pa_store_baseline_list(struct pa_store *s);
 /* Delete baseline `name` and its rows: 0, -ENOENT, -EIO. */
 int pa_store_delete_baseline(struct pa_store *s, const char *name);
-/* Window history (trend): one row per event and history interval; fields in this order (12 x u64). */
+/*
+ * Window history (trend): one row per event and history interval; fields in
+ * this order (12 x u64), then, for a program's named event (issue 8; event
+ * = PA_STORE_APP_KEY_BASE), its name and whether any sample had a duration.
+ * Kernel events have name "" (and timed true when read back).
+ */
 struct pa_history_row {
 	uint64_t event, start_unix_ms, end_unix_ms, windows, count, errors, total_ns, p50_ns, p90_ns, p99_ns, max_ns,
 		completeness;
+	bool timed;
+	char name[48];
 };
-/* Insert rows and delete those that ended before delete_before_unix_ms (0: keep all). 0 or -EIO. */
+/*
+ * Insert rows (a row with a name goes to the programs' history) and delete
+ * those of both that ended before delete_before_unix_ms (0: keep all).
+ * 0 or -EIO.
+ */
 int pa_store_history_add(struct pa_store *s, const struct pa_history_row *rows, unsigned int n,
 			 uint64_t delete_before_unix_ms);
-/* The newest max_rows rows of `event` since from_unix_ms, oldest first: count and *ret (malloc'd), or -errno. */
-int pa_store_history_get(struct pa_store *s, unsigned int event, uint64_t from_unix_ms, unsigned int max_rows,
-			 struct pa_history_row **ret);
+/*
+ * The newest max_rows rows since from_unix_ms, oldest first, of kernel event
+ * `event` (name NULL) or of the program event `name`: count and *ret
+ * (malloc'd), or -errno.
+ */
+int pa_store_history_get(struct pa_store *s, unsigned int event, const char *name, uint64_t from_unix_ms,
+			 unsigned int max_rows, struct pa_history_row **ret);
+/* The program events with history since from_unix_ms, by name: [{name, timed bool}], or NULL on error. */
+json_t *pa_store_history_app_names(struct pa_store *s, uint64_t from_unix_ms);
 struct pa_alert;
 /* Append an alert transition to the alert log; sets a->id. 0 or -EIO. */
 int pa_store_alert_add(struct pa_store *s, struct pa_alert *a);

@@ -47,26 +47,27 @@ void pa_config_defaults(struct pa_config *c)
 	c->overhead_budget_ppm = 50000; /* the seed's promise: under 5 % */
 }
 
-const struct pa_app_latency *pa_config_app_latency(const struct pa_config *c, const char *name)
+const struct pa_app_thresholds *pa_config_app(const struct pa_config *c, const char *name)
 {
-	for (unsigned int i = 0; i < PA_CONFIG_APP_LATENCY_MAX; i++)
-		if (c->app_latency[i].name[0] && strcmp(c->app_latency[i].name, name) == 0)
-			return &c->app_latency[i];
+	for (unsigned int i = 0; i < PA_CONFIG_APP_MAX; i++)
+		if (c->app[i].name[0] && strcmp(c->app[i].name, name) == 0)
+			return &c->app[i];
 	return NULL;
 }
 
-int pa_config_set_app_latency(struct pa_config *c, const char *name, uint32_t us)
+int pa_config_set_app(struct pa_config *c, const struct pa_app_thresholds *t)
 {
-	struct pa_app_latency *e = (struct pa_app_latency *)pa_config_app_latency(c, name);
+	struct pa_app_thresholds *e = (struct pa_app_thresholds *)pa_config_app(c, t->name);
+	bool any = t->latency_us || t->throughput || t->error_rate_pct;
 
-	for (unsigned int i = 0; !e && us && i < PA_CONFIG_APP_LATENCY_MAX; i++)
-		if (!c->app_latency[i].name[0])
-			e = &c->app_latency[i];
+	for (unsigned int i = 0; !e && any && i < PA_CONFIG_APP_MAX; i++)
+		if (!c->app[i].name[0])
+			e = &c->app[i];
 	if (!e)
-		return us ? -ENOSPC : 0;
-	if (us) {
-		snprintf(e->name, sizeof(e->name), "%s", name);
-		e->us = us;
+		return any ? -ENOSPC : 0;
+	if (any) {
+		*e = *t;
+		e->throughput_below = t->throughput && t->throughput_below;
 	} else {
 		memset(e, 0, sizeof(*e));
 	}
@@ -76,21 +77,31 @@ int pa_config_set_app_latency(struct pa_config *c, const char *name, uint32_t us
 /* The alert settings of `c`, added to `o` (the configuration object). */
 static json_t *alert_config_json(json_t *o, const struct pa_config *c)
 {
-	json_t *ev = json_object();
+	json_t *ev = json_object(), *app = json_object();
 
-	if (!o || !ev) {
+	if (!o || !ev || !app) {
 		json_decref(ev);
+		json_decref(app);
 		return o;
 	}
 	for (unsigned int e = 0; e < PERF_EVENT_MAX; e++)
 		if (c->event_latency_us[e])
 			json_object_set_new(ev, pa_event_info(e)->name, json_integer(c->event_latency_us[e]));
-	for (unsigned int i = 0; i < PA_CONFIG_APP_LATENCY_MAX; i++)
-		if (c->app_latency[i].name[0])
-			json_object_set_new(ev, c->app_latency[i].name, json_integer(c->app_latency[i].us));
+	for (unsigned int i = 0; i < PA_CONFIG_APP_MAX; i++)
+		if (c->app[i].name[0] && c->app[i].latency_us)
+			json_object_set_new(ev, c->app[i].name, json_integer(c->app[i].latency_us));
+	/* Programs' events: every threshold of each, by name (0 = not judged). */
+	for (unsigned int i = 0; i < PA_CONFIG_APP_MAX; i++)
+		if (c->app[i].name[0])
+			json_object_set_new(app, c->app[i].name,
+					    json_pack("{sI sI sb sI}", "latency_us", (json_int_t)c->app[i].latency_us,
+						      "throughput", (json_int_t)c->app[i].throughput,
+						      "throughput_below", c->app[i].throughput_below,
+						      "error_rate_pct", (json_int_t)c->app[i].error_rate_pct));
 	json_object_set_new(o, "latency_quantile_ppm", json_integer(c->latency_quantile_ppm));
 	json_object_set_new(o, "throughput_below", json_boolean(c->throughput_below));
 	json_object_set_new(o, "event_latency_threshold_us", ev);
+	json_object_set_new(o, "app_thresholds", app);
 	json_object_set_new(o, "alert_event_mask", json_integer(c->alert_event_mask));
 	json_object_set_new(o, "alert_fire_windows", json_integer(c->alert_fire_windows));
 	json_object_set_new(o, "alert_resolve_windows", json_integer(c->alert_resolve_windows));

@@ -175,13 +175,65 @@ static int m_enable(struct call *c, json_t **ret)
 	return 0;
 }
 
+/*
+ * The program event named by request parameter `param` (issue 8): 0 with
+ * *ret_name (NULL when the parameter is absent), or the fail() code when the
+ * name is not a program event's (perf_event_register's rules).
+ */
+static int app_event_param(struct call *c, const char *param, const char **ret_name)
+{
+	struct pa_event_table *scratch;
+	const char *name;
+	bool ok;
+
+	*ret_name = NULL;
+	if (!pa_param_string(c->req, param, &name))
+		return 0;
+	scratch = calloc(1, sizeof(*scratch));
+	if (!scratch)
+		return fail(c, ENOMEM, "out of memory");
+	ok = pa_event_register(scratch, name) >= 0; /* registering into a scratch table only checks the name */
+	free(scratch);
+	if (!ok)
+		return fail(c, EINVAL, "configure: %s '%s' is not a program event name (1-47 bytes of [A-Za-z0-9_.:-], "
+			    "not starting with a digit, not a kernel event's name)", param, name);
+	*ret_name = name;
+	return 0;
+}
+
+enum app_metric { APP_LATENCY, APP_THROUGHPUT, APP_ERROR_RATE };
+
+/* Set one threshold of program event `name` in `next` (0 removes it); below < 0 keeps the direction. */
+static int set_app_threshold(struct call *c, struct pa_config *next, const char *name, enum app_metric m,
+			     uint32_t v, int below)
+{
+	const struct pa_app_thresholds *cur = pa_config_app(next, name);
+	struct pa_app_thresholds t = { 0 };
+
+	if (cur)
+		t = *cur;
+	snprintf(t.name, sizeof(t.name), "%s", name);
+	if (m == APP_LATENCY)
+		t.latency_us = v;
+	else if (m == APP_ERROR_RATE)
+		t.error_rate_pct = v;
+	else
+		t.throughput = v;
+	if (m == APP_THROUGHPUT && below >= 0)
+		t.throughput_below = below != 0;
+	if (pa_config_set_app(next, &t) < 0)
+		return fail(c, EINVAL, "configure: %d program events have thresholds already; remove one first "
+			    "(set its thresholds to 0)", PA_CONFIG_APP_MAX);
+	return 0;
+}
+
 static int m_configure(struct call *c, json_t **ret)
 {
 	struct pa_config next = c->d->cfg;
-	const char *comm, *ev_name = NULL;
+	const char *comm, *ev_name = NULL, *thr_name = NULL, *err_name = NULL;
 	uint64_t v, ev = UINT64_MAX;
 	bool b;
-	int r;
+	int r, below;
 
 	if (pa_param_uint(c->req, "sample_rate", &v))
 		next.cc.sample_rate = (uint32_t)v;
@@ -204,23 +256,17 @@ static int m_configure(struct call *c, json_t **ret)
 	if (pa_param_uint(c->req, "latency_event", &ev) && ev >= PERF_EVENT_MAX)
 		return fail(c, EINVAL, "configure: latency_event %llu is not a kernel event (0-%d)",
 			    (unsigned long long)ev, PERF_EVENT_MAX - 1);
-	if (pa_param_string(c->req, "latency_event_name", &ev_name)) {
-		struct pa_event_table *scratch = calloc(1, sizeof(*scratch));
-		bool ok = scratch && pa_event_register(scratch, ev_name) >= 0; /* a valid program event name */
-
-		free(scratch);
-		if (ev < PERF_EVENT_MAX)
-			return fail(c, EINVAL, "configure: give latency_event or latency_event_name, not both");
-		if (!ok)
-			return fail(c, EINVAL, "configure: latency_event_name '%s' is not a program event name (1-47 bytes "
-				    "of [A-Za-z0-9_.:-], not starting with a digit, not a kernel event's name)", ev_name);
-	}
+	if ((r = app_event_param(c, "latency_event_name", &ev_name)) < 0 ||
+	    (r = app_event_param(c, "throughput_event_name", &thr_name)) < 0 ||
+	    (r = app_event_param(c, "error_rate_event_name", &err_name)) < 0)
+		return r;
+	if (ev_name && ev < PERF_EVENT_MAX)
+		return fail(c, EINVAL, "configure: give latency_event or latency_event_name, not both");
 	if (pa_param_uint(c->req, "latency_threshold_us", &v)) {
 		if (ev < PERF_EVENT_MAX)
 			next.event_latency_us[ev] = (uint32_t)v;
-		else if (ev_name && pa_config_set_app_latency(&next, ev_name, (uint32_t)v) < 0)
-			return fail(c, EINVAL, "configure: %d program events have a latency threshold already; remove "
-				    "one first (--latency-event NAME --latency-threshold 0)", PA_CONFIG_APP_LATENCY_MAX);
+		else if (ev_name && (r = set_app_threshold(c, &next, ev_name, APP_LATENCY, (uint32_t)v, -1)) < 0)
+			return r;
 		else if (!ev_name)
 			next.latency_threshold_us = (uint32_t)v;
 	} else if (ev < PERF_EVENT_MAX || ev_name) {
@@ -228,8 +274,28 @@ static int m_configure(struct call *c, json_t **ret)
 	}
 	if (pa_param_uint(c->req, "latency_quantile_ppm", &v))
 		next.latency_quantile_ppm = v ? (uint32_t)v : 990000;
-	if (pa_param_bool(c->req, "throughput_below", &b))
-		next.throughput_below = b;
+	/* With throughput_event_name, throughput_threshold and throughput_below are that program event's. */
+	below = pa_param_bool(c->req, "throughput_below", &b) ? b : -1;
+	if (pa_param_uint(c->req, "throughput_threshold", &v)) {
+		if (thr_name && (r = set_app_threshold(c, &next, thr_name, APP_THROUGHPUT, (uint32_t)v, below)) < 0)
+			return r;
+		else if (!thr_name)
+			next.throughput_threshold = (uint32_t)v;
+	} else if (thr_name) {
+		return fail(c, EINVAL, "configure: throughput_event_name needs throughput_threshold (the event's "
+			    "threshold)");
+	}
+	if (!thr_name && below >= 0)
+		next.throughput_below = (uint32_t)below;
+	if (pa_param_uint(c->req, "error_rate_threshold_pct", &v)) {
+		if (err_name && (r = set_app_threshold(c, &next, err_name, APP_ERROR_RATE, (uint32_t)v, -1)) < 0)
+			return r;
+		else if (!err_name)
+			next.error_rate_threshold_pct = (uint32_t)v;
+	} else if (err_name) {
+		return fail(c, EINVAL, "configure: error_rate_event_name needs error_rate_threshold_pct (the event's "
+			    "threshold)");
+	}
 	if (pa_param_uint(c->req, "alert_event_mask", &v))
 		next.alert_event_mask = (uint32_t)v;
 	if (pa_param_uint(c->req, "alert_fire_windows", &v)) {
@@ -246,10 +312,6 @@ static int m_configure(struct call *c, json_t **ret)
 		next.alert_min_count = (uint32_t)v;
 	if (pa_param_uint(c->req, "overhead_budget_ppm", &v))
 		next.overhead_budget_ppm = (uint32_t)v;
-	if (pa_param_uint(c->req, "throughput_threshold", &v))
-		next.throughput_threshold = (uint32_t)v;
-	if (pa_param_uint(c->req, "error_rate_threshold_pct", &v))
-		next.error_rate_threshold_pct = (uint32_t)v;
 	if (pa_param_uint(c->req, "regression_threshold_pct", &v))
 		next.regression_threshold_pct = (uint32_t)v;
 	r = commit_config(c, &next);

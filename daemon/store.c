@@ -19,7 +19,7 @@
 #include "alerts.h"
 #include "daemon.h"
 
-#define SCHEMA_VERSION 4
+#define SCHEMA_VERSION 5
 
 struct pa_store {
 	sqlite3 *db;
@@ -77,6 +77,18 @@ static const char schema_v4[] =
 	"ALTER TABLE baseline_events ADD COLUMN name TEXT;"
 	"ALTER TABLE baseline_events ADD COLUMN source TEXT;"
 	"ALTER TABLE baseline_events ADD COLUMN programs TEXT;";
+
+/*
+ * v4 -> v5 (issue 8): window history of programs' named events, by name (a
+ * program's event ids and pids change from run to run), merged over every
+ * program that recorded the name. The same figures as `history`, plus
+ * whether any sample had a duration. Kernel rows stay in `history`.
+ */
+static const char schema_v5[] =
+	"CREATE TABLE IF NOT EXISTS app_history ("
+	"  name TEXT NOT NULL, start_unix_ms INTEGER NOT NULL, end_unix_ms INTEGER NOT NULL,"
+	"  windows INTEGER, count INTEGER, errors INTEGER, total_ns INTEGER, p50_ns INTEGER, p90_ns INTEGER,"
+	"  p99_ns INTEGER, max_ns INTEGER, completeness INTEGER, timed INTEGER, PRIMARY KEY (name, start_unix_ms));";
 
 static int exec(struct pa_store *s, const char *sql)
 {
@@ -137,6 +149,8 @@ static int migrate(struct pa_store *s, char *err, size_t errlen)
 	if (v < 3 && exec(s, schema_v3) < 0)
 		goto fail_rollback;
 	if (v < 4 && exec(s, schema_v4) < 0)
+		goto fail_rollback;
+	if (v < 5 && exec(s, schema_v5) < 0)
 		goto fail_rollback;
 	snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", SCHEMA_VERSION);
 	if (exec(s, sql) < 0 || pa_store_commit(s) < 0)
@@ -213,8 +227,45 @@ static const struct {
 #undef K
 };
 
-/* Config keys of programs' latency thresholds: APP_LATENCY_KEY + the event's name. */
+/*
+ * Config keys of programs' thresholds (issue 8): a prefix + the event's name.
+ * A throughput row's text is "below" when it alerts below the threshold.
+ */
 #define APP_LATENCY_KEY "app_latency_us."
+#define APP_THROUGHPUT_KEY "app_throughput."
+#define APP_ERROR_RATE_KEY "app_error_rate_pct."
+
+/* Apply one program-threshold row (key, v, text) to cfg; false if the key is not one. */
+static bool load_app_threshold(struct pa_config *cfg, const char *key, sqlite3_int64 v, const char *text)
+{
+	static const char *const prefixes[] = { APP_LATENCY_KEY, APP_THROUGHPUT_KEY, APP_ERROR_RATE_KEY };
+	const struct pa_app_thresholds *cur;
+	struct pa_app_thresholds t = { 0 };
+	unsigned int m;
+
+	for (m = 0; m < 3; m++)
+		if (strncmp(key, prefixes[m], strlen(prefixes[m])) == 0)
+			break;
+	if (m == 3)
+		return false;
+	key += strlen(prefixes[m]);
+	if (v <= 0 || v > UINT32_MAX || strlen(key) >= sizeof(t.name))
+		return true;
+	cur = pa_config_app(cfg, key);
+	if (cur)
+		t = *cur;
+	snprintf(t.name, sizeof(t.name), "%s", key);
+	if (m == 0) {
+		t.latency_us = (uint32_t)v;
+	} else if (m == 1) {
+		t.throughput = (uint32_t)v;
+		t.throughput_below = text && strcmp(text, "below") == 0;
+	} else {
+		t.error_rate_pct = v > 100 ? 100 : (uint32_t)v;
+	}
+	(void)pa_config_set_app(cfg, &t);
+	return true;
+}
 
 int pa_store_load_config(struct pa_store *s, struct pa_config *cfg)
 {
@@ -236,8 +287,8 @@ int pa_store_load_config(struct pa_store *s, struct pa_config *cfg)
 			cfg->cc.filter_children = v != 0;
 		else if (strcmp(key, "filter_comm") == 0)
 			snprintf(cfg->cc.filter_comm, sizeof(cfg->cc.filter_comm), "%s", text ? text : "");
-		else if (strncmp(key, APP_LATENCY_KEY, strlen(APP_LATENCY_KEY)) == 0 && v > 0 && v <= UINT32_MAX)
-			(void)pa_config_set_app_latency(cfg, key + strlen(APP_LATENCY_KEY), (uint32_t)v);
+		else if (load_app_threshold(cfg, key, v, text))
+			continue;
 		for (size_t i = 0; i < sizeof(config_keys) / sizeof(config_keys[0]); i++)
 			if (strcmp(key, config_keys[i].key) == 0)
 				*(uint32_t *)((char *)cfg + config_keys[i].off) = (uint32_t)v;
@@ -272,14 +323,23 @@ int pa_store_save_config(struct pa_store *s, const struct pa_config *cfg)
 	for (size_t i = 0; i < sizeof(config_keys) / sizeof(config_keys[0]); i++)
 		r |= put(st, config_keys[i].key, *(const uint32_t *)((const char *)cfg + config_keys[i].off), NULL);
 	/* Programs' thresholds: the set is replaced (a removed one must not come back at the next start). */
-	r |= exec(s, "DELETE FROM config WHERE key LIKE '" APP_LATENCY_KEY "%'");
-	for (unsigned int i = 0; i < PA_CONFIG_APP_LATENCY_MAX; i++) {
+	r |= exec(s, "DELETE FROM config WHERE key LIKE '" APP_LATENCY_KEY "%' OR key LIKE '" APP_THROUGHPUT_KEY "%' "
+		  "OR key LIKE '" APP_ERROR_RATE_KEY "%'");
+	for (unsigned int i = 0; i < PA_CONFIG_APP_MAX; i++) {
+		const struct pa_app_thresholds *t = &cfg->app[i];
 		char key[96];
 
-		if (!cfg->app_latency[i].name[0])
+		if (!t->name[0])
 			continue;
-		snprintf(key, sizeof(key), APP_LATENCY_KEY "%s", cfg->app_latency[i].name);
-		r |= put(st, key, cfg->app_latency[i].us, NULL);
+		snprintf(key, sizeof(key), APP_LATENCY_KEY "%s", t->name);
+		if (t->latency_us)
+			r |= put(st, key, t->latency_us, NULL);
+		snprintf(key, sizeof(key), APP_THROUGHPUT_KEY "%s", t->name);
+		if (t->throughput)
+			r |= put(st, key, t->throughput, t->throughput_below ? "below" : "above");
+		snprintf(key, sizeof(key), APP_ERROR_RATE_KEY "%s", t->name);
+		if (t->error_rate_pct)
+			r |= put(st, key, t->error_rate_pct, NULL);
 	}
 	sqlite3_finalize(st);
 	return r ? -EIO : 0;
@@ -649,35 +709,52 @@ int pa_store_delete_baseline(struct pa_store *s, const char *name)
 int pa_store_history_add(struct pa_store *s, const struct pa_history_row *rows, unsigned int n,
 			 uint64_t delete_before_unix_ms)
 {
-	sqlite3_stmt *st = NULL;
+	sqlite3_stmt *st = NULL, *app = NULL;
 	int r = -EIO;
 
 	if (sqlite3_prepare_v2(s->db, "INSERT OR REPLACE INTO history VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-			       -1, &st, NULL) != SQLITE_OK)
-		return -EIO;
+			       -1, &st, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(s->db, "INSERT OR REPLACE INTO app_history VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+			       -1, &app, NULL) != SQLITE_OK)
+		goto out;
 	for (unsigned int i = 0; i < n; i++) {
 		const struct pa_history_row *h = &rows[i];
 		const uint64_t v[] = { h->event, h->start_unix_ms, h->end_unix_ms, h->windows, h->count, h->errors,
 				       h->total_ns, h->p50_ns, h->p90_ns, h->p99_ns, h->max_ns, h->completeness };
+		/* A program event's row: its name takes the event's place, and whether it is timed follows. */
+		sqlite3_stmt *q = h->name[0] ? app : st;
 
-		sqlite3_reset(st);
+		sqlite3_reset(q);
 		for (unsigned int k = 0; k < sizeof(v) / sizeof(v[0]); k++)
-			sqlite3_bind_int64(st, 1 + (int)k, (sqlite3_int64)v[k]);
-		if (sqlite3_step(st) != SQLITE_DONE)
+			sqlite3_bind_int64(q, 1 + (int)k, (sqlite3_int64)v[k]);
+		if (h->name[0]) {
+			sqlite3_bind_text(q, 1, h->name, -1, SQLITE_TRANSIENT);
+			sqlite3_bind_int64(q, 13, h->timed);
+		}
+		if (sqlite3_step(q) != SQLITE_DONE)
 			goto out;
 	}
 	sqlite3_finalize(st);
-	st = NULL;
+	sqlite3_finalize(app);
+	st = app = NULL;
 	if (delete_before_unix_ms) {
-		if (sqlite3_prepare_v2(s->db, "DELETE FROM history WHERE end_unix_ms < ?", -1, &st, NULL) != SQLITE_OK)
-			return -EIO;
-		sqlite3_bind_int64(st, 1, (sqlite3_int64)delete_before_unix_ms);
-		if (sqlite3_step(st) != SQLITE_DONE)
-			goto out;
+		static const char *const del[] = { "DELETE FROM history WHERE end_unix_ms < ?",
+						   "DELETE FROM app_history WHERE end_unix_ms < ?" };
+
+		for (unsigned int k = 0; k < 2; k++) {
+			if (sqlite3_prepare_v2(s->db, del[k], -1, &st, NULL) != SQLITE_OK)
+				goto out;
+			sqlite3_bind_int64(st, 1, (sqlite3_int64)delete_before_unix_ms);
+			if (sqlite3_step(st) != SQLITE_DONE)
+				goto out;
+			sqlite3_finalize(st);
+			st = NULL;
+		}
 	}
 	r = 0;
 out:
 	sqlite3_finalize(st);
+	sqlite3_finalize(app);
 	return r;
 }
 
@@ -711,8 +788,8 @@ int pa_store_alert_add(struct pa_store *s, struct pa_alert *a)
 	return r;
 }
 
-int pa_store_history_get(struct pa_store *s, unsigned int event, uint64_t from_unix_ms, unsigned int max_rows,
-			 struct pa_history_row **ret)
+int pa_store_history_get(struct pa_store *s, unsigned int event, const char *name, uint64_t from_unix_ms,
+			 unsigned int max_rows, struct pa_history_row **ret)
 {
 	struct pa_history_row *rows = NULL, *nr;
 	size_t n = 0, cap = 0;
@@ -720,12 +797,19 @@ int pa_store_history_get(struct pa_store *s, unsigned int event, uint64_t from_u
 	int rc;
 
 	/* The newest max_rows, oldest first. */
-	if (sqlite3_prepare_v2(s->db, "SELECT * FROM (SELECT event, start_unix_ms, end_unix_ms, windows, count, errors, "
-			       "total_ns, p50_ns, p90_ns, p99_ns, max_ns, completeness FROM history WHERE event = ? "
+	if (sqlite3_prepare_v2(s->db, name ?
+			       "SELECT * FROM (SELECT 0, start_unix_ms, end_unix_ms, windows, count, errors, total_ns, "
+			       "p50_ns, p90_ns, p99_ns, max_ns, completeness, timed FROM app_history WHERE name = ? "
+			       "AND start_unix_ms >= ? ORDER BY start_unix_ms DESC LIMIT ?) ORDER BY start_unix_ms" :
+			       "SELECT * FROM (SELECT event, start_unix_ms, end_unix_ms, windows, count, errors, "
+			       "total_ns, p50_ns, p90_ns, p99_ns, max_ns, completeness, 1 FROM history WHERE event = ? "
 			       "AND start_unix_ms >= ? ORDER BY start_unix_ms DESC LIMIT ?) ORDER BY start_unix_ms",
 			       -1, &st, NULL) != SQLITE_OK)
 		return -EIO;
-	sqlite3_bind_int64(st, 1, event);
+	if (name)
+		sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_int64(st, 1, event);
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)from_unix_ms);
 	sqlite3_bind_int64(st, 3, max_rows);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -740,9 +824,15 @@ int pa_store_history_get(struct pa_store *s, unsigned int event, uint64_t from_u
 			}
 			rows = nr;
 		}
+		memset(&rows[n], 0, sizeof(rows[n]));
 		f = &rows[n].event;
 		for (int k = 0; k < 12; k++)
 			f[k] = (uint64_t)sqlite3_column_int64(st, k);
+		rows[n].timed = sqlite3_column_int64(st, 12) != 0;
+		if (name) {
+			rows[n].event = PA_STORE_APP_KEY_BASE;
+			snprintf(rows[n].name, sizeof(rows[n].name), "%s", name);
+		}
 		n++;
 	}
 	sqlite3_finalize(st);
@@ -752,6 +842,35 @@ int pa_store_history_get(struct pa_store *s, unsigned int event, uint64_t from_u
 	}
 	*ret = rows;
 	return (int)n;
+}
+
+json_t *pa_store_history_app_names(struct pa_store *s, uint64_t from_unix_ms)
+{
+	json_t *arr = json_array();
+	sqlite3_stmt *st;
+	int rc;
+
+	if (!arr || sqlite3_prepare_v2(s->db, "SELECT name, max(timed) FROM app_history WHERE start_unix_ms >= ? "
+				       "GROUP BY name ORDER BY name", -1, &st, NULL) != SQLITE_OK) {
+		json_decref(arr);
+		return NULL;
+	}
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)from_unix_ms);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *name = (const char *)sqlite3_column_text(st, 0);
+
+		if (json_array_append_new(arr, json_pack("{ss sb}", "name", name ? name : "", "timed",
+							 sqlite3_column_int64(st, 1) != 0)) < 0) {
+			rc = SQLITE_NOMEM;
+			break;
+		}
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		json_decref(arr);
+		return NULL;
+	}
+	return arr;
 }
 
 json_t *pa_store_alert_list(struct pa_store *s, uint64_t since_id, unsigned int limit, bool from_oldest)

@@ -15,11 +15,12 @@ N=3000
 # Real-time priority (root) keeps other tenants' CPU load out of the sleeps' lateness.
 RT=""
 chrt -f 50 true 2>/dev/null && RT="chrt -f 50"
-# dbq [PROGRAM] BASE_US: run the program, fail unless every event reached the daemon; then let the last window close.
+# dbq [PROGRAM] BASE_US: run the program (FAILED=PCT: that share of queries marked failed), fail unless every
+# event reached the daemon; then let the last window close.
 dbq() {
 	local prog=$APP
 	[ $# = 2 ] && { prog=$1; shift; }
-	APPOUT=$($RT "$prog" $N "$1")
+	APPOUT=$($RT "$prog" $N "$1" "${FAILED:-0}")
 	sleep 0.35
 	case $APPOUT in *"recorded $((2 * N))"*"attached yes"*"dropped 0"*"no_ring 0"*"unattached 0"*) return 0 ;; esac
 	t_fail "the program lost events: $APPOUT"
@@ -113,11 +114,11 @@ run $PA --json check-regression -e db.query -t 50 --baseline app
 [ "$RC" = 0 ] && [ "$(jq -c .programs <<<"$OUT")" = '["app-dbquery","dbq-renamed"]' ] && t_ok ||
 	t_fail "exit $RC: $(jq -c '{verdict, reason, programs}' <<<"$OUT") $ERR"
 
-t_begin "the store is at schema version 4; program rows are keyed by name with source 'app'"
+t_begin "the store is at schema version 5; program rows are keyed by name with source 'app'"
 v=$(sqlite3 "$PERF_ANALYSIS_STATE_DIR/state.db" "PRAGMA user_version")
 r=$(sqlite3 "$PERF_ANALYSIS_STATE_DIR/state.db" "SELECT e.event >= 256, e.source, e.programs FROM baseline_events e
 	JOIN baselines b ON b.id = e.baseline_id WHERE b.name = 'app' AND e.name = 'db.query'")
-[ "$v" = 4 ] && [ "$r" = "1|app|app-dbquery" ] && t_ok || t_fail "user_version $v, row '$r'"
+[ "$v" = 5 ] && [ "$r" = "1|app|app-dbquery" ] && t_ok || t_fail "user_version $v, row '$r'"
 
 # Alerts on a program event, by name: p99 of db.query (about 2 x 400 us + the sleep's lateness) against 500 us.
 t_begin "configure --latency-event db.query sets a program event's threshold; it survives a restart"
@@ -156,6 +157,102 @@ r2=$RC
 run $PA configure --latency-event db.query
 [ "$r1" = 0 ] && [ "$c" = '{}' ] && [ "$r2" = 2 ] && [ "$RC" = 2 ] && expect_err "needs --latency-threshold" && t_ok ||
 	t_fail "exits $r1 $r2 $RC, thresholds $c: $ERR"
+
+# Throughput and error-rate thresholds of a program event. The program marks queries failed with
+# PERF_EVENT_FAILED_IF; a query takes 0.4-0.8 ms, so db.query runs at ~1500/s, ~150 per 100 ms window.
+# alerts_since ID METRIC: db.query's alert records of METRIC after record ID.
+alerts_since() { $PA --json alerts --since "$1" | jq -c --arg m "$2" '[.alerts[] | select(.name == "db.query" and .metric == $m)]'; }
+last_id() { $PA --json alerts | jq '[.alerts[].id] | max // 0'; }
+t_begin "--error-rate-event and --throughput-event give db.query thresholds of its own, kept over a restart"
+run $PA configure --error-rate-event db.query --error-rate-threshold 10
+r1=$RC
+run $PA configure --throughput-event db.query --throughput-threshold 500
+r2=$RC
+pa_stop
+pa_start -w 100 --http 0 || t_fail "restart: $(cat "$PA_DIR/daemon.log")"
+URL=$(sed -n 's|.*http: dashboard and /metrics on \(http://[^ ]*\) .*|\1|p' "$PA_DIR/daemon.log" | tail -1)
+cfg=$($PA --json configure | jq -c .config)
+[ "$r1$r2" = 00 ] &&
+	[ "$(jq -c '.app_thresholds."db.query"' <<<"$cfg")" = '{"latency_us":0,"throughput":500,"throughput_below":false,"error_rate_pct":10}' ] &&
+	[ "$(jq -c '[.throughput_threshold, .error_rate_threshold_pct, .throughput_below]' <<<"$cfg")" = '[1000,5,false]' ] &&
+	case $($PA configure) in *"db.query throughput above 500 ops/s, db.query error rate 10 %"*) true ;; *) false ;; esac &&
+	t_ok || t_fail "exits $r1 $r2: $cfg"
+
+t_begin "5 % of the queries marked failed (under 10 %): the daemon counts every one, no error-rate alert"
+$PA reset >/dev/null
+id0=$(last_id)
+FAILED=5 N=1000 dbq 400
+sleep 0.4
+k=$(sed -n 's/^failed //p' <<<"$APPOUT")
+e=$($PA --json stats | jq '[.programs[].events[] | select(.name == "db.query") | .errors] | add')
+a=$(alerts_since "$id0" error_rate)
+[ "$k" = 50 ] && [ "$e" = 50 ] && [ "$a" = '[]' ] && t_ok || t_fail "program failed $k, daemon errors $e, alerts $a"
+
+t_begin "25 % marked failed: one error-rate alert (app, -2, about 25 %), resolved once the program stopped"
+id0=$(last_id)
+FAILED=25 N=1000 dbq 400
+sleep 0.5
+a=$(alerts_since "$id0" error_rate)
+f=$(jq -c '.[] | select(.state == "firing")' <<<"$a")
+[ "$(jq length <<<"$a")" = 2 ] && [ "$(jq -r '.source + " " + (.event | tostring) + " " + .unit' <<<"$f")" = "app -2 %" ] &&
+	awk -v v="$(jq .value <<<"$f")" 'BEGIN { exit !(v >= 15 && v <= 35) }' && [ "$(jq .threshold <<<"$f")" = 10 ] &&
+	[ "$(jq '.[] | select(.state == "resolved") | .fired_id' <<<"$a")" = "$(jq .id <<<"$f")" ] && t_ok ||
+	t_fail "alerts $a"
+
+t_begin "above its 500 ops/s: a throughput alert while db.query runs, firing in /metrics, resolved after"
+id0=$(last_id)
+$RT "$APP" 2000 400 >"$PA_DIR/bg.out" &
+bg=$!
+act=0
+for _ in $(seq 40); do
+	act=$($PA --json alerts --active | jq '[.active[] | select(.name == "db.query" and .metric == "throughput")] | length')
+	[ "$act" = 1 ] && break
+	sleep 0.1
+done
+m=$(curl -s --max-time 10 "${URL}metrics")
+wait $bg
+sleep 0.6
+a=$(alerts_since "$id0" throughput)
+f=$(jq -c '.[] | select(.state == "firing")' <<<"$a")
+[ "$act" = 1 ] && [ "$(jq length <<<"$a")" = 2 ] && [ "$(jq -r '.source + " " + .direction' <<<"$f")" = "app above" ] &&
+	awk -v v="$(jq .value <<<"$f")" 'BEGIN { exit !(v > 500 && v < 5000) }' &&
+	[ "$(jq '.[] | select(.state == "resolved") | .fired_id' <<<"$a")" = "$(jq .id <<<"$f")" ] &&
+	grep -qx 'perf_analysis_alert_firing{alert="throughput",event="db.query"} 1' <<<"$m" &&
+	grep -qx 'perf_analysis_alert_firing{alert="error_rate",event="db.query"} 0' <<<"$m" &&
+	! grep -q 'alert="latency",event="db.query"' <<<"$m" && t_ok ||
+	t_fail "active $act, alerts $a, metrics: $(grep 'db.query' <<<"$m")"
+
+t_begin "--throughput-below on db.query: idle (0 ops/s) fires, a run resolves it; the kernel's direction unchanged"
+id0=$(last_id)
+$PA configure --throughput-event db.query --throughput-below --throughput-threshold 100 >/dev/null
+sleep 0.5
+N=1000 dbq 400
+a=$(alerts_since "$id0" throughput)
+below=$($PA --json configure | jq -c '[.config.throughput_below, .config.app_thresholds."db.query".throughput_below]')
+[ "$(jq -c '.[0] | [.state, .value, .direction]' <<<"$a")" = '["firing",0,"below"]' ] &&
+	[ "$(jq -c '.[1] | [.state, .fired_id]' <<<"$a")" = "[\"resolved\",$(jq '.[0].id' <<<"$a")]" ] &&
+	[ "$below" = '[false,true]' ] && t_ok || t_fail "alerts $a, directions $below"
+
+t_begin "thresholds set to 0 remove them; a firing alert resolves; nothing stored is left"
+$PA configure --throughput-event db.query --throughput-threshold 0 >/dev/null
+$PA configure --error-rate-event db.query --error-rate-threshold 0 >/dev/null
+sleep 0.6
+act=$($PA --json alerts --active | jq '[.active[] | select(.name == "db.query")] | length')
+c=$($PA --json configure | jq -c .config.app_thresholds)
+rows=$(sqlite3 "$PERF_ANALYSIS_STATE_DIR/state.db" "SELECT count(*) FROM config WHERE key LIKE 'app_%'")
+[ "$act" = 0 ] && [ "$c" = '{}' ] && [ "$rows" = 0 ] && t_ok || t_fail "active $act, thresholds $c, rows $rows"
+
+t_begin "refused with exit 2: a kernel event or malformed name, a missing value, a rate over 100 %"
+run $PA configure --throughput-event syscall --throughput-threshold 5
+r1=$RC e1=$ERR
+run $PA configure --error-rate-event 'db query' --error-rate-threshold 5
+r2=$RC
+run $PA configure --error-rate-event db.query
+r3=$RC e3=$ERR
+run $PA configure --error-rate-event db.query --error-rate-threshold 101
+[ "$r1$r2$r3$RC" = 2222 ] && case $e1 in *"'syscall' is not a program event's name"*) true ;; *) false ;; esac &&
+	case $e3 in *"--error-rate-event needs --error-rate-threshold"*) true ;; *) false ;; esac && t_ok ||
+	t_fail "exits $r1 $r2 $r3 $RC: $e1 / $e3"
 
 # Programs' samples have a queue of their own: a 16-sample buffer, counted exactly per source.
 samples() { echo '{"v":1,"id":1,"method":"samples","params":{"max":65536}}' | "$RAWSOCK" "$PERF_ANALYSIS_SOCKET" send; }

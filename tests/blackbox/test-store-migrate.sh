@@ -2,9 +2,10 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # test-store-migrate.sh - a state.db written by schema version 1 (the first
 # daemon: baselines without per-window p90/max/errors, no history), or by
-# version 3 (before program events were stored by name), is migrated to the
-# current version (4) in place: its baselines stay usable, and a version from
-# the future is refused without touching the file.
+# version 3 (before program events were stored by name, and before their
+# history), is migrated to the current version (5) in place: its baselines
+# and history stay usable, and a version from the future is refused without
+# touching the file.
 cd "$(dirname "$0")/../.." || exit 1
 . tests/lib.sh
 . tests/blackbox/daemon.sh
@@ -39,9 +40,9 @@ INSERT INTO baseline_windows VALUES (1, 2, 1, 2, 100, 100000, 1000, 3000), (1, 2
 PRAGMA user_version = 1;
 SQL
 
-t_begin "a version-1 state.db is migrated to the current version (4: program events by name) on start"
+t_begin "a version-1 state.db is migrated to the current version (5: programs' events by name) on start"
 pa_start || t_fail "daemon: $(cat "$PA_DIR/daemon.log")"
-t_assert_eq "user_version" 4 "$(sqlite3 "$DB" 'PRAGMA user_version')" && t_ok
+t_assert_eq "user_version" 5 "$(sqlite3 "$DB" 'PRAGMA user_version')" && t_ok
 
 t_begin "its baseline is listed and shown with its 6 windows"
 l=$($PA --json baseline --list | jq -c '[.baselines[] | [.name, .windows]]')
@@ -60,12 +61,14 @@ sum=$(sha256sum "$DB" | cut -d' ' -f1)
 "$PAD" 2>"$PA_DIR/newer.log" & pid=$!
 for _ in $(seq 100); do kill -0 $pid 2>/dev/null || break; sleep 0.1; done
 wait $pid; rc=$?
-[ "$rc" = 1 ] && grep -q "schema version 99, newer than this daemon's 4" "$PA_DIR/newer.log" &&
+[ "$rc" = 1 ] && grep -q "schema version 99, newer than this daemon's 5" "$PA_DIR/newer.log" &&
 	[ "$(sha256sum "$DB" | cut -d' ' -f1)" = "$sum" ] && t_ok || t_fail "exit $rc: $(cat "$PA_DIR/newer.log")"
 
 # Version 3, as the daemon before issue 8's program events wrote it (v1 tables, v2's columns and history,
-# v3's alert log), with a baseline 'v3old': 6 windows of vm_alloc and one alert. (The daemon is stopped.)
+# v3's alert log), with a baseline 'v3old': 6 windows of vm_alloc, one alert and 3 history points of vm_alloc.
+# (The daemon is stopped.)
 rm -f "$DB" "$DB-wal" "$DB-shm"
+H0=$(($(date +%s) * 1000 - 3600000)) # an hour ago: well within the history's retention
 sqlite3 "$DB" <<SQL
 $SCHEMA_V1
 ALTER TABLE baseline_windows ADD COLUMN errors INTEGER;
@@ -87,14 +90,24 @@ INSERT INTO baseline_windows VALUES (1, 2, 1, 2, 100, 100000, 1000, 3000, 0, 150
   (1, 2, 4, 5, 100, 100000, 1005, 3050, 0, 1500, 4000), (1, 2, 5, 6, 100, 100000, 995, 2950, 0, 1500, 4000),
   (1, 2, 6, 7, 100, 100000, 1000, 3000, 0, 1500, 4000);
 INSERT INTO alerts VALUES (1, 0, 1700000000000000000, 1, 2, 2, 'vm_alloc', 0, 0, 3.0, 1.0, 990000, 0, 0, 'old alert');
+INSERT INTO history VALUES (2, $((H0)), $((H0 + 10000)), 10, 100, 0, 100000, 1000, 1500, 3000, 4000, 0),
+  (2, $((H0 + 10000)), $((H0 + 20000)), 10, 120, 1, 120000, 1000, 1500, 3000, 4000, 0),
+  (2, $((H0 + 20000)), $((H0 + 30000)), 10, 110, 0, 110000, 1000, 1500, 3000, 4000, 0);
 PRAGMA user_version = 3;
 SQL
 
-t_begin "a version-3 state.db is migrated to version 4 on start; its rows are all still there"
+t_begin "a version-3 state.db is migrated to version 5 on start; its rows are all still there"
 pa_start || t_fail "daemon: $(cat "$PA_DIR/daemon.log")"
 n=$(sqlite3 "$DB" "SELECT (SELECT count(*) FROM baseline_events) || ',' || (SELECT count(*) FROM baseline_windows) ||
-	',' || (SELECT count(*) FROM alerts) || ',' || (SELECT count(*) FROM baseline_events WHERE source IS NULL)")
-t_assert_eq "user_version" 4 "$(sqlite3 "$DB" 'PRAGMA user_version')" && t_assert_eq "rows" "1,6,1,1" "$n" && t_ok
+	',' || (SELECT count(*) FROM alerts) || ',' || (SELECT count(*) FROM baseline_events WHERE source IS NULL) ||
+	',' || (SELECT count(*) FROM history) || ',' || (SELECT count(*) FROM app_history)")
+t_assert_eq "user_version" 5 "$(sqlite3 "$DB" 'PRAGMA user_version')" && t_assert_eq "rows" "1,6,1,1,3,0" "$n" && t_ok
+
+t_begin "... its window history still reads (trend vm_alloc: 3 points, 330 events); no program has history yet"
+t=$($PA --json trend vm_alloc | jq -c '.events[0] | [.points_count, ([.points[].count] | add)]')
+run $PA trend -e db.query
+[ "$t" = '[3,330]' ] && [ "$RC" = 2 ] && expect_err "no program event 'db.query' in the history" && t_ok ||
+	t_fail "trend $t; exit $RC: $ERR"
 
 t_begin "its baseline is shown (vm_alloc, 6 windows, no program events) and still compares (exit 3, 6 windows)"
 s=$($PA --json baseline --show v3old | jq -c '[.events[] | select(.windows > 0 or .source == "app") | [.name, .windows, .source]]')
