@@ -335,8 +335,9 @@ $(CAPTURE_TEST): $(BUILD)/tests/integration/test-capture.o $(COLLECTOR_OBJ) $(CO
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(CFLAGS) $^ -o $@ -lcmocka $(COLLECTOR_LIBS) $(LDLIBS_USER)
 
-# Kernel overhead benchmarks (bench/kernel-overhead.sh): the floor (empty
-# programs on the same hooks), a runner, and a getppid loop.
+# Kernel overhead benchmarks (bench/kernel-overhead.sh): the floors (empty
+# programs on the same hooks; the same timing each syscall), a runner, and a
+# getppid loop.
 $(BUILD)/bench/kernel/%.bpf.o: bench/kernel/%.bpf.c $(BUILD)/bpf/vmlinux.h
 	$(call msg,BPF,$@)
 	$(Q)mkdir -p $(@D)
@@ -345,7 +346,8 @@ $(BUILD)/bench/kernel/%.skel.h: $(BUILD)/bench/kernel/%.bpf.o
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name $*_bpf > $@
 $(BUILD)/bench/kernel/pa-kbench.o: CPPFLAGS += -I$(BUILD)/bench/kernel
-$(BUILD)/bench/kernel/pa-kbench.o: $(BUILD)/bench/kernel/empty.skel.h
+$(BUILD)/bench/kernel/pa-kbench.o: $(BUILD)/bench/kernel/empty.skel.h $(BUILD)/bench/kernel/clock.skel.h
+$(BUILD)/bench/kernel/clock.bpf.o: bench/kernel/empty.bpf.c
 KBENCH := $(BUILD)/bench/kernel/pa-kbench
 $(KBENCH): $(BUILD)/bench/kernel/pa-kbench.o $(COLLECTOR_OBJ) $(CORE_LIB)
 	$(call msg,LD,$@)
@@ -354,7 +356,7 @@ $(BUILD)/bench/kernel/getppid-loop: $(BUILD)/bench/kernel/getppid-loop.o
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(CFLAGS) $^ -o $@
 $(BUILD)/bench/kernel/pa-kalt.o: CPPFLAGS += -I$(BUILD)/bench/kernel
-$(BUILD)/bench/kernel/pa-kalt.o: $(BUILD)/bench/kernel/empty.skel.h
+$(BUILD)/bench/kernel/pa-kalt.o: $(BUILD)/bench/kernel/empty.skel.h $(BUILD)/bench/kernel/clock.skel.h
 $(BUILD)/bench/kernel/pa-kalt: $(BUILD)/bench/kernel/pa-kalt.o $(COLLECTOR_OBJ) $(CORE_LIB)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(COLLECTOR_LIBS) $(LDLIBS_USER)
@@ -419,6 +421,20 @@ $(APP_THREADS): tests/blackbox/app-threads.c $(LIBPA_SO)
 		-Wl,-rpath,'$$ORIGIN/../..'
 ifeq ($(PA_CORE_READY),yes)
 tests/blackbox/test-app-attach.sh: $(APP_THREADS) $(INSTR_SEED)
+endif
+
+# Program events in baselines, check-regression and alerts (issue 8, branch
+# appregress): a program with a known db.query latency distribution.
+APP_DBQUERY := $(BUILD)/tests/blackbox/app-dbquery
+$(APP_DBQUERY): tests/blackbox/app-dbquery.c $(LIBPA_SO)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) -std=gnu11 -Wall -Wextra -O2 -Iinclude $< -o $@ -L$(BUILD) -lperfanalysis \
+		-Wl,-rpath,'$$ORIGIN/../..'
+ifeq ($(PA_CORE_READY),yes)
+tests/blackbox/test-app-regression.sh: $(APP_DBQUERY)
+# Program events' trend history (issue 8, branch appalerts).
+tests/blackbox/test-app-trend.sh: $(APP_DBQUERY)
 endif
 
 # Benchmark: bench/instrument/ is outside bench/*.c, which bench-core links.

@@ -46,15 +46,6 @@ static uint64_t run_hist_record(void *ctx, uint64_t iters)
 	return t0;
 }
 
-static const struct bench_case hist_record = {
-	.name = "hist record",
-	.what = "pa_hist_record() of a latency spread over 14 powers of two",
-	.target = 1.0,
-	.run = run_hist_record,
-	.order = 10,
-};
-BENCH_REGISTER(hist_record)
-
 static struct pa_stats stats;
 
 static uint64_t run_stats_record(void *ctx, uint64_t iters)
@@ -68,17 +59,13 @@ static uint64_t run_stats_record(void *ctx, uint64_t iters)
 	return t0;
 }
 
-static const struct bench_case stats_record = {
-	.name = "stats record",
-	.what = "pa_stats_record(): histogram record plus error and timestamp",
-	.run = run_stats_record,
-	.order = 11,
-};
-BENCH_REGISTER(stats_record)
-
-/* ---- ring ---- */
+/*
+ * ---- ring ----
+ * Each ring case has a ring of its own, allocated at start-up; its ctx is the
+ * address of the ring's pointer.
+ */
 #define RING_CAP 65536u
-static struct pa_ring *ring_ow, *ring_drop, *ring_pop;
+static struct pa_ring *ring_ow, *ring_drop, *ring_pop, *ring_pop_ow, *ring_shared;
 static struct perf_sample pop_buf[64];
 
 static void make_sample(struct perf_sample *s, uint64_t i)
@@ -94,66 +81,49 @@ static void make_sample(struct perf_sample *s, uint64_t i)
 	s->data2 = 0;
 }
 
-static uint64_t run_ring_push_overwrite(void *ctx, uint64_t iters)
+/* Time `n` pushes of a sample (its timestamp counting up from 0) into `r`; ns. */
+static uint64_t time_pushes(struct pa_ring *r, uint64_t n)
 {
 	struct perf_sample s;
 	uint64_t t0;
 
 	make_sample(&s, 0);
 	t0 = bench_now_ns();
-	for (uint64_t i = 0; i < iters; i++) {
+	for (uint64_t i = 0; i < n; i++) {
 		s.timestamp_ns = i;
-		pa_ring_push(ring_ow, &s);
+		pa_ring_push(r, &s);
 	}
 	return bench_now_ns() - t0;
 }
 
-static const struct bench_case ring_push_overwrite = {
-	.name = "ring push (overwrite)",
-	.what = "pa_ring_push() of a 32-byte sample, OVERWRITE ring, no consumer",
-	.target = 1.2,
-	.run = run_ring_push_overwrite,
-	.order = 20,
-};
-BENCH_REGISTER(ring_push_overwrite)
+static uint64_t run_ring_push(void *ctx, uint64_t iters)
+{
+	return time_pushes(*(struct pa_ring **)ctx, iters);
+}
 
 /* Drop-newest: re-initialise (untimed) whenever full, so every timed push succeeds. */
 static uint64_t run_ring_push_drop(void *ctx, uint64_t iters)
 {
-	struct perf_sample s;
+	struct pa_ring *r = *(struct pa_ring **)ctx;
 	uint64_t ns = 0;
 
-	make_sample(&s, 0);
 	while (iters) {
-		uint64_t n = RING_CAP - pa_ring_count(ring_drop), t0;
+		uint64_t n = RING_CAP - pa_ring_count(r);
 
 		if (n > iters)
 			n = iters;
-		t0 = bench_now_ns();
-		for (uint64_t i = 0; i < n; i++) {
-			s.timestamp_ns = i;
-			pa_ring_push(ring_drop, &s);
-		}
-		ns += bench_now_ns() - t0;
+		ns += time_pushes(r, n);
 		iters -= n;
-		if (pa_ring_count(ring_drop) == RING_CAP)
-			pa_ring_init(ring_drop, RING_CAP, PA_RING_DROP_NEWEST);
+		if (pa_ring_count(r) == RING_CAP)
+			pa_ring_init(r, RING_CAP, PA_RING_DROP_NEWEST);
 	}
 	return ns;
 }
-
-static const struct bench_case ring_push_drop = {
-	.name = "ring push (drop-newest)",
-	.what = "pa_ring_push() of a 32-byte sample into a DROP_NEWEST ring with room",
-	.target = 1.2,
-	.run = run_ring_push_drop,
-	.order = 21,
-};
-BENCH_REGISTER(ring_push_drop)
 
 /* Pop: fill the ring (untimed), then time draining it in batches of 64. */
 static uint64_t run_ring_pop(void *ctx, uint64_t iters)
 {
+	struct pa_ring *r = *(struct pa_ring **)ctx;
 	struct perf_sample s;
 	uint64_t ns = 0, done = 0;
 
@@ -162,73 +132,33 @@ static uint64_t run_ring_pop(void *ctx, uint64_t iters)
 		uint64_t n = iters - done < RING_CAP ? iters - done : RING_CAP, got = 0, t0;
 
 		for (uint64_t i = 0; i < n; i++)
-			pa_ring_push(ring_pop, &s);
+			pa_ring_push(r, &s);
 		t0 = bench_now_ns();
 		while (got < n)
-			got += pa_ring_pop(ring_pop, pop_buf, 64);
+			got += pa_ring_pop(r, pop_buf, 64);
 		ns += bench_now_ns() - t0;
 		done += n;
 	}
 	bench_sink(pop_buf[0].timestamp_ns);
 	return ns;
 }
-
-static const struct bench_case ring_pop_case = {
-	.name = "ring pop (per sample)",
-	.what = "pa_ring_pop() in batches of 64, cost per sample moved out",
-	.run = run_ring_pop,
-	.order = 22,
-};
-BENCH_REGISTER(ring_pop_case)
-
-/* Overwrite-mode pop: the seqlock re-check on every batch. */
-static struct pa_ring *ring_pop_ow;
-
-static uint64_t run_ring_pop_ow(void *ctx, uint64_t iters)
-{
-	struct perf_sample s;
-	uint64_t ns = 0, done = 0;
-
-	make_sample(&s, 0);
-	while (done < iters) {
-		uint64_t n = iters - done < RING_CAP ? iters - done : RING_CAP, got = 0, t0;
-
-		for (uint64_t i = 0; i < n; i++)
-			pa_ring_push(ring_pop_ow, &s);
-		t0 = bench_now_ns();
-		while (got < n)
-			got += pa_ring_pop(ring_pop_ow, pop_buf, 64);
-		ns += bench_now_ns() - t0;
-		done += n;
-	}
-	bench_sink(pop_buf[0].timestamp_ns);
-	return ns;
-}
-
-static const struct bench_case ring_pop_ow_case = {
-	.name = "ring pop (overwrite)",
-	.what = "pa_ring_pop() from an OVERWRITE ring in batches of 64, per sample",
-	.run = run_ring_pop_ow,
-	.order = 23,
-};
-BENCH_REGISTER(ring_pop_ow_case)
 
 /*
  * Push while another thread drains the ring: the cost of sharing the
  * indices' cache lines with a live consumer (DROP_NEWEST, so a slow consumer
  * shows as refused pushes, which still count as operations).
  */
-static struct pa_ring *ring_shared;
 static int drain_stop;
 
 static void *drain_main(void *arg)
 {
+	struct pa_ring *r = arg;
 	struct perf_sample buf[64];
 	uint64_t n = 0;
 
 	while (!__atomic_load_n(&drain_stop, __ATOMIC_ACQUIRE))
-		n += pa_ring_pop(ring_shared, buf, 64);
-	while (pa_ring_pop(ring_shared, buf, 64))
+		n += pa_ring_pop(r, buf, 64);
+	while (pa_ring_pop(r, buf, 64))
 		;
 	bench_sink(n);
 	return NULL;
@@ -236,32 +166,18 @@ static void *drain_main(void *arg)
 
 static uint64_t run_ring_push_shared(void *ctx, uint64_t iters)
 {
-	struct perf_sample s;
+	struct pa_ring *r = *(struct pa_ring **)ctx;
 	pthread_t th;
-	uint64_t t0;
+	uint64_t ns;
 
-	make_sample(&s, 0);
 	__atomic_store_n(&drain_stop, 0, __ATOMIC_RELEASE);
-	if (pthread_create(&th, NULL, drain_main, NULL))
+	if (pthread_create(&th, NULL, drain_main, r))
 		abort();
-	t0 = bench_now_ns();
-	for (uint64_t i = 0; i < iters; i++) {
-		s.timestamp_ns = i;
-		pa_ring_push(ring_shared, &s);
-	}
-	t0 = bench_now_ns() - t0;
+	ns = time_pushes(r, iters);
 	__atomic_store_n(&drain_stop, 1, __ATOMIC_RELEASE);
 	pthread_join(th, NULL);
-	return t0;
+	return ns;
 }
-
-static const struct bench_case ring_push_shared_case = {
-	.name = "ring push (live consumer)",
-	.what = "pa_ring_push() while a second thread pops in batches of 64 (DROP_NEWEST, 65536 slots)",
-	.run = run_ring_push_shared,
-	.order = 24,
-};
-BENCH_REGISTER(ring_push_shared_case)
 
 /* ---- token bucket ---- */
 static struct pa_token_bucket tb;
@@ -281,14 +197,6 @@ static uint64_t run_tb_take(void *ctx, uint64_t iters)
 	return t0;
 }
 
-static const struct bench_case tb_take = {
-	.name = "token-bucket take",
-	.what = "pa_tb_take() at 1 M events/s offered, 1000 samples/s admitted",
-	.run = run_tb_take,
-	.order = 30,
-};
-BENCH_REGISTER(tb_take)
-
 /* ---- a peer: the clock the instrumentation could read instead of rdtsc ---- */
 static uint64_t run_clock_gettime(void *ctx, uint64_t iters)
 {
@@ -304,13 +212,31 @@ static uint64_t run_clock_gettime(void *ctx, uint64_t iters)
 	return t0;
 }
 
-static const struct bench_case clock_case = {
-	.name = "clock_gettime (peer)",
-	.what = "clock_gettime(CLOCK_MONOTONIC) through the vDSO, for comparison",
-	.run = run_clock_gettime,
-	.order = 90,
+/* The cases: report order, name, target (x rdtsc, 0: none), run, ctx, what one operation is. */
+#define CASE(order_, name_, target_, run_, ctx_, what_) \
+	{ .order = (order_), .name = (name_), .target = (target_), .run = (run_), .ctx = (ctx_), .what = (what_) }
+
+static const struct bench_case core_cases[] = {
+	CASE(10, "hist record", 1.0, run_hist_record, NULL,
+	     "pa_hist_record() of a latency spread over 14 powers of two"),
+	CASE(11, "stats record", 0, run_stats_record, NULL,
+	     "pa_stats_record(): histogram record plus error and timestamp"),
+	CASE(20, "ring push (overwrite)", 1.2, run_ring_push, &ring_ow,
+	     "pa_ring_push() of a 32-byte sample, OVERWRITE ring, no consumer"),
+	CASE(21, "ring push (drop-newest)", 1.2, run_ring_push_drop, &ring_drop,
+	     "pa_ring_push() of a 32-byte sample into a DROP_NEWEST ring with room"),
+	CASE(22, "ring pop (per sample)", 0, run_ring_pop, &ring_pop,
+	     "pa_ring_pop() in batches of 64, cost per sample moved out"),
+	/* overwrite-mode pop: the seqlock re-check on every batch */
+	CASE(23, "ring pop (overwrite)", 0, run_ring_pop, &ring_pop_ow,
+	     "pa_ring_pop() from an OVERWRITE ring in batches of 64, per sample"),
+	CASE(24, "ring push (live consumer)", 0, run_ring_push_shared, &ring_shared,
+	     "pa_ring_push() while a second thread pops in batches of 64 (DROP_NEWEST, 65536 slots)"),
+	CASE(30, "token-bucket take", 0, run_tb_take, NULL,
+	     "pa_tb_take() at 1 M events/s offered, 1000 samples/s admitted"),
+	CASE(90, "clock_gettime (peer)", 0, run_clock_gettime, NULL,
+	     "clock_gettime(CLOCK_MONOTONIC) through the vDSO, for comparison"),
 };
-BENCH_REGISTER(clock_case)
 
 static struct pa_ring *ring_alloc(enum pa_ring_policy policy)
 {
@@ -333,4 +259,6 @@ static void __attribute__((constructor)) bench_core_init(void)
 	ring_pop_ow = ring_alloc(PA_RING_OVERWRITE);
 	ring_shared = ring_alloc(PA_RING_DROP_NEWEST);
 	pa_tb_init(&tb, 1000, 0, 0);
+	for (size_t i = 0; i < sizeof(core_cases) / sizeof(core_cases[0]); i++)
+		bench_register(&core_cases[i]);
 }

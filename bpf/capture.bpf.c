@@ -5,14 +5,17 @@
  * rate-limited stream of 32-byte samples through a BPF ring buffer.
  *
  * Costs that shape this file: the hot hooks are sys_enter/sys_exit and
- * sched_switch. On the test VM (no PCID, so every kernel entry flushes the
- * TLB) each distinct page a program touches costs a page walk (measured: one
- * .bss store in an otherwise empty sys_enter program, +30 ns; a second touch
- * of that page at sys_exit of the same kernel entry, nothing). So a syscall
- * that does not block touches one page of ours at sys_enter (the `hot`
- * array: configuration, this CPU's state and the hot counters side by side)
- * and at sys_exit a histogram page and a per-syscall-number page more; the
- * kernel's clock (bpf_ktime_get_ns, kvm-clock here) adds ~15 ns per call.
+ * sched_switch. On the test VM (PTI without PCID, so every kernel entry
+ * flushes the TLB) each distinct page a program touches costs a page walk
+ * (measured: one map store in an otherwise empty sys_enter program, +25 ns;
+ * a second touch of that page at sys_exit of the same kernel entry,
+ * nothing), and the kernel's clock (bpf_ktime_get_ns, kvm-clock behind a
+ * retpoline here) costs ~90 ns at sys_enter and ~45 ns at sys_exit, which
+ * bench/kernel/clock.bpf.c measures as the floor of any syscall timer. So a
+ * syscall that does not block touches one map of ours (the `hot` array:
+ * configuration, this CPU's state, the hot counters and a log of buckets
+ * and per-syscall statistics, applied to their maps 32 entries at a time),
+ * and asks for no thread id unless a filter or a sample needs it.
  * A syscall's start stays in the per-CPU state and is spilled to the
  * per-thread slot (array indexed by thread id, or task-local storage above
  * it, ~120 ns a lookup) only when its thread is switched out. Run-queue
@@ -228,6 +231,7 @@ static __always_inline bool get_hot(struct hot *h)
 	if (h->cs->reset_gen != h->cfg->reset_gen) {
 		/* user space reset the statistics: it cannot zero these without racing with us */
 		__builtin_memset(h->cs->hot, 0, sizeof(h->cs->hot));
+		h->cs->log_len = 0;
 		h->cs->reset_gen = h->cfg->reset_gen;
 	}
 	return true;
@@ -277,10 +281,14 @@ static __always_inline bool filter_ok(const struct pa_capture_config *cfg, uint3
 	return true;
 }
 
-static __always_inline bool current_ok(const struct pa_capture_config *cfg, uint64_t pid_tgid)
+/* Does the current thread pass the filters? Its ids are looked up only when a filter is set. */
+static __always_inline bool current_ok(const struct pa_capture_config *cfg)
 {
+	uint64_t pid_tgid;
+
 	if (!(cfg->flags & PA_CFG_FILTER))
 		return true;
+	pid_tgid = bpf_get_current_pid_tgid();
 	return filter_ok(cfg, pid_tgid >> 32, (uint32_t)pid_tgid, NULL);
 }
 
@@ -313,9 +321,18 @@ static __always_inline bool take_token(struct hot *h, uint64_t now)
 	return pa_tb_take(tb, now);
 }
 
+/*
+ * A thread's ids as bpf_get_current_pid_tgid() gives them (tgid << 32 | tid),
+ * or IDS_CURRENT: the current thread's, looked up only if a sample is taken
+ * (the idle task, the only thread whose ids are 0, is the current thread
+ * when its ids are wanted).
+ */
+#define IDS_CURRENT 0ull
+#define IDS(tgid, tid) (((uint64_t)(tgid) << 32) | (uint32_t)(tid))
+
 /* Offer one sample to the stream; every outcome is counted in st. */
 static __always_inline void emit(struct hot *h, struct pa_bpf_counters *st, uint32_t ev, uint8_t flags,
-				 uint64_t now, uint64_t dur, uint32_t tgid, uint32_t tid, uint32_t d1, uint32_t d2)
+				 uint64_t now, uint64_t dur, uint64_t ids, uint32_t d1, uint32_t d2)
 {
 	struct perf_sample *s;
 	uint64_t wake;
@@ -338,8 +355,10 @@ static __always_inline void emit(struct hot *h, struct pa_bpf_counters *st, uint
 	s->event = (uint8_t)ev;
 	s->flags = flags;
 	s->cpu = (uint16_t)bpf_get_smp_processor_id();
-	s->task_id = tgid;
-	s->thread_id = tid;
+	if (ids == IDS_CURRENT)
+		ids = bpf_get_current_pid_tgid();
+	s->task_id = ids >> 32;
+	s->thread_id = (uint32_t)ids;
 	s->data1 = d1;
 	s->data2 = d2;
 	st->samples++;
@@ -371,15 +390,15 @@ static __always_inline void add_square(struct pa_bpf_counters *st, uint64_t v)
 	st->sumsq_hi += hi;
 }
 
-/* Where slot's counters are: the hot element for the frequent events (constant slot: folded). */
+/* Where slot's counters are: the hot element for the hot slots (constant slot: folded). */
 static __always_inline struct pa_bpf_counters *counters_of(struct hot *h, uint32_t slot)
 {
-	if (slot == PERF_EVENT_SYSCALL)
-		return &h->cs->hot[0];
-	if (slot == PERF_EVENT_CONTEXT_SWITCH)
-		return &h->cs->hot[1];
-	if (slot == PERF_EVENT_PAGE_FAULT)
-		return &h->cs->hot[2];
+	int hi = pa_hot_index(slot);
+
+	if (hi >= 0) {
+		barrier_var(hi);
+		return hi < PA_HOT_SLOTS ? &h->cs->hot[hi] : NULL;
+	}
 	/* one register for the bound check and the index, or the verifier loses the bound */
 	barrier_var(slot);
 	if (slot >= PA_SLOT_MAX)
@@ -387,15 +406,27 @@ static __always_inline struct pa_bpf_counters *counters_of(struct hot *h, uint32
 	return &h->cnt->slot[slot];
 }
 
-/* Count one occurrence with its duration in slot, then offer a sample. */
-static __always_inline void record(struct hot *h, uint32_t slot, uint32_t ev, uint64_t dur, bool err,
-				   uint64_t now, uint32_t tgid, uint32_t tid, uint32_t d1, uint32_t d2,
-				   uint8_t flags)
+/* One more duration in slot's buckets. */
+static __always_inline void hist_add(struct hot *h, uint32_t slot, uint64_t dur)
 {
-	struct pa_bpf_counters *st = counters_of(h, slot);
 	uint32_t key = h->cpu * PA_SLOT_MAX + slot;
 	struct pa_bpf_hist *hb = bpf_map_lookup_elem(&hist, &key);
-	uint64_t b;
+	uint64_t b = pa_hist_bucket(dur);
+
+	barrier_var(b);
+	if (hb && b < PA_HIST_BUCKETS)
+		hb->buckets[b]++;
+}
+
+/*
+ * Count one occurrence with its duration in slot, then offer a sample. The
+ * buckets too, unless the caller logs them (log_append) or the event has no
+ * duration (PERF_SAMPLE_F_NO_DURATION: user space fills bucket 0).
+ */
+static __always_inline void record(struct hot *h, uint32_t slot, uint32_t ev, uint64_t dur, bool err,
+				   uint64_t now, uint64_t ids, uint32_t d1, uint32_t d2, uint8_t flags, bool logged)
+{
+	struct pa_bpf_counters *st = counters_of(h, slot);
 
 	if (!st)
 		return;
@@ -406,16 +437,83 @@ static __always_inline void record(struct hot *h, uint32_t slot, uint32_t ev, ui
 	st->count++;
 	st->total += dur;
 	add_square(st, dur);
-	b = pa_hist_bucket(dur);
-	barrier_var(b);
-	if (hb && b < PA_HIST_BUCKETS)
-		hb->buckets[b]++;
+	if (!logged && !(flags & PERF_SAMPLE_F_NO_DURATION))
+		hist_add(h, slot, dur);
 	if (err) {
 		st->errors++;
 		flags |= PERF_SAMPLE_F_ERROR;
 	}
 	st->last_ns = now;
-	emit(h, st, ev, flags, now, dur, tgid, tid, d1, d2);
+	emit(h, st, ev, flags, now, dur, ids, d1, d2);
+}
+
+static __always_inline void syscall_add(struct hot *h, uint32_t nr, uint64_t dur, bool err)
+{
+	uint32_t key = h->cpu * PA_SYSCALL_NR_MAX + nr;
+	struct pa_bpf_syscall_stats *ss;
+
+	if (nr >= PA_SYSCALL_NR_MAX)
+		return;
+	ss = bpf_map_lookup_elem(&syscall_stats, &key);
+	if (!ss)
+		return;
+	if (!ss->count || dur < ss->min)
+		ss->min = dur;
+	if (dur > ss->max)
+		ss->max = dur;
+	ss->count++;
+	ss->total += dur;
+	if (err)
+		ss->errors++;
+}
+
+/* Apply the log to the maps and empty it; log_seq is odd meanwhile (user space rereads). */
+static __always_inline void log_apply(struct hot *h)
+{
+	struct pa_bpf_cpu_hot *cs = h->cs;
+	uint32_t n = cs->log_len, i;
+
+	cs->log_seq++;
+	barrier();
+	for (i = 0; i < PA_SYS_LOG_LEN && i < n; i++) {
+		const struct pa_bpf_sys_log *e = &cs->log[i];
+
+		if (e->flags & PA_LOG_SYSCALL) {
+			hist_add(h, PERF_EVENT_SYSCALL, e->dur);
+			syscall_add(h, e->nr, e->dur, e->flags & PA_LOG_ERROR);
+		}
+		if (e->slot < PA_SLOT_MAX)
+			hist_add(h, e->slot, e->dur);
+	}
+	cs->log_len = 0;
+	barrier();
+	cs->log_seq++;
+}
+
+/*
+ * Log what a syscall or switch adds to the buckets and per-syscall
+ * statistics (the entry before the length). Only sys_exit and sched_switch
+ * call this: they never run at once on one CPU.
+ */
+static __always_inline void log_append(struct hot *h, uint64_t dur, uint32_t nr, uint32_t slot, uint8_t flags)
+{
+	struct pa_bpf_cpu_hot *cs = h->cs;
+	struct pa_bpf_sys_log *e;
+	uint32_t n;
+
+	if (cs->log_len >= PA_SYS_LOG_LEN)
+		log_apply(h);
+	n = cs->log_len;
+	barrier_var(n);
+	if (n >= PA_SYS_LOG_LEN)
+		return;
+	e = &cs->log[n];
+	e->dur = dur;
+	e->nr = (uint16_t)nr;
+	e->slot = (uint8_t)slot;
+	e->flags = flags;
+	barrier();
+	cs->log_len = n + 1;
 }
 
 static __always_inline void count_lost(struct hot *h, uint32_t slot)
@@ -433,15 +531,15 @@ static __always_inline void count_lost(struct hot *h, uint32_t slot)
  * on one hook. Dropped if the filters changed in between.
  */
 static __always_inline void consume_create(struct hot *h, struct task_ctx *tc, uint64_t *pend, uint64_t now,
-					   uint32_t tgid, uint32_t tid)
+					   uint64_t ids)
 {
 	uint32_t ev = tc->create_ev - 1;
 
 	tc->create_ev = 0;
 	__sync_fetch_and_sub(pend, 1);
 	if (ev < PERF_EVENT_MAX && tc->create_gen == h->cfg->filter_gen)
-		record(h, ev, ev, now - tc->create_ts, false, now, tgid, tid, tc->create_parent, tc->create_flags,
-		       0);
+		record(h, ev, ev, now - tc->create_ts, false, now, ids, tc->create_parent, tc->create_flags, 0,
+		       false);
 }
 
 extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
@@ -544,24 +642,23 @@ static __always_inline void classify(struct pa_bpf_sys_slot *sl, struct pt_regs 
 }
 
 /*
- * The syscall starts in this CPU's state, owned by the thread: no
- * per-thread slot is touched unless the thread is switched out before
- * sys_exit (sched_switch spills it then).
+ * The syscall starts in this CPU's state: no per-thread slot is touched
+ * unless the thread is switched out before sys_exit (sched_switch spills it
+ * then). The state needs no owner's id: every switch on this CPU empties
+ * it, so a busy state belongs to the thread running here (the collector
+ * attaches sched_switch before sys_enter, detaches it after).
  */
 SEC("tp_btf/sys_enter")
 int BPF_PROG(pa_sys_enter, struct pt_regs *regs, long id)
 {
 	const struct pa_capture_config *cfg = get_cfg();
-	uint64_t pid_tgid = bpf_get_current_pid_tgid();
 	struct pa_bpf_cpu_hot *cs;
 	uint32_t mask;
 
 	if (!cfg)
 		return 0;
 	mask = cfg->event_mask;
-	if (!(mask & SYS_EVENTS))
-		return 0;
-	if ((cfg->flags & PA_CFG_FILTER) && !current_ok(cfg, pid_tgid))
+	if (!(mask & SYS_EVENTS) || !current_ok(cfg))
 		return 0;
 	cs = cpu_hot();
 	if (!cs)
@@ -571,17 +668,18 @@ int BPF_PROG(pa_sys_enter, struct pt_regs *regs, long id)
 	cs->sys.vm = 0;
 	if (mask & (SYS_EVENTS & ~BIT(PERF_EVENT_SYSCALL)))
 		classify(&cs->sys, regs, id, mask);
-	/* last, so that our own work is not in the duration; the owner after the slot it owns */
+	/* last, so that our own work is not in the duration */
 	cs->sys.start = bpf_ktime_get_ns();
-	cs->sys_tid = (uint32_t)pid_tgid;
+	cs->sys_busy = 1;
 	return 0;
 }
 
 SEC("tp_btf/sys_exit")
 int BPF_PROG(pa_sys_exit, struct pt_regs *regs, long ret)
 {
-	uint64_t now = bpf_ktime_get_ns(), pid_tgid = bpf_get_current_pid_tgid(), dur, *pend;
-	uint32_t mask, tgid = pid_tgid >> 32, tid = (uint32_t)pid_tgid, nr;
+	uint64_t now = bpf_ktime_get_ns(), dur, *pend;
+	uint32_t mask, nr, other = PA_SLOT_MAX;
+	uint8_t lflags = 0;
 	struct task_ctx *tc = NULL;
 	struct pa_bpf_sys_slot sl = {};
 	struct hot h;
@@ -591,23 +689,23 @@ int BPF_PROG(pa_sys_exit, struct pt_regs *regs, long ret)
 	if (!h.cfg || !get_hot(&h))
 		return 0;
 	mask = h.cfg->event_mask;
-	if (h.cs->sys_tid == tid) {
+	if (h.cs->sys_busy) {
 		/* the common case: no switch since sys_enter */
 		sl = h.cs->sys;
-		h.cs->sys_tid = 0;
+		h.cs->sys_busy = 0;
 	}
-	if (!(mask & SYS_EVENTS) || !current_ok(h.cfg, pid_tgid))
+	if (!(mask & SYS_EVENTS) || !current_ok(h.cfg))
 		return 0;
 	pend = pending_creates();
 	if (pend && *pend) {
-		tc = current_ctx(tid, false);
+		tc = current_ctx((uint32_t)bpf_get_current_pid_tgid(), false);
 		if (tc && tc->create_ev)
-			consume_create(&h, tc, pend, now, tgid, tid);
+			consume_create(&h, tc, pend, now, IDS_CURRENT);
 	}
 	if (!sl.start) {
 		/* switched out since sys_enter: sched_switch spilled the syscall to the thread's slot */
 		if (!tc)
-			tc = current_ctx(tid, false);
+			tc = current_ctx((uint32_t)bpf_get_current_pid_tgid(), false);
 		if (tc && tc->sys.start) {
 			sl = tc->sys;
 			tc->sys.start = 0;
@@ -626,37 +724,30 @@ int BPF_PROG(pa_sys_exit, struct pt_regs *regs, long ret)
 	dur = now - sl.start;
 	nr = sl.nr;
 	if (mask & BIT(PERF_EVENT_SYSCALL)) {
-		struct pa_bpf_syscall_stats *ss;
-
-		record(&h, PERF_EVENT_SYSCALL, PERF_EVENT_SYSCALL, dur, err, now, tgid, tid, nr, (uint32_t)ret, 0);
-		uint32_t key = h.cpu * PA_SYSCALL_NR_MAX + nr;
-
-		ss = nr < PA_SYSCALL_NR_MAX ? bpf_map_lookup_elem(&syscall_stats, &key) : NULL;
-		if (ss) {
-			if (!ss->count || dur < ss->min)
-				ss->min = dur;
-			if (dur > ss->max)
-				ss->max = dur;
-			ss->count++;
-			ss->total += dur;
-			if (err)
-				ss->errors++;
-		}
+		record(&h, PERF_EVENT_SYSCALL, PERF_EVENT_SYSCALL, dur, err, now, IDS_CURRENT, nr, (uint32_t)ret, 0,
+		       true);
+		lflags = PA_LOG_SYSCALL | (err ? PA_LOG_ERROR : 0);
 	}
 	if (sl.ipc & IPC_CHECK_FD)
 		sl.ipc = fd_is_ipc(sl.arg) ? sl.ipc & ~IPC_CHECK_FD : 0;
 	if (sl.ipc) {
 		uint32_t ev = sl.ipc - 1;
 
-		if (ev < PERF_EVENT_MAX && (mask & BIT(ev)))
-			record(&h, ev, ev, dur, err, now, tgid, tid, sl.arg, (uint32_t)ret, 0);
+		if (ev < PERF_EVENT_MAX && (mask & BIT(ev))) {
+			record(&h, ev, ev, dur, err, now, IDS_CURRENT, sl.arg, (uint32_t)ret, 0, true);
+			other = ev;
+		}
 	}
 	if (sl.vm) {
 		uint32_t ev = sl.vm - 1;
 
-		if (ev < PERF_EVENT_MAX && (mask & BIT(ev)))
-			record(&h, ev, ev, dur, err, now, tgid, tid, nr, sl.arg, 0);
+		if (ev < PERF_EVENT_MAX && (mask & BIT(ev))) {
+			record(&h, ev, ev, dur, err, now, IDS_CURRENT, nr, sl.arg, 0, true);
+			other = ev;
+		}
 	}
+	if (lflags || other < PA_SLOT_MAX)
+		log_append(&h, dur, nr, other, lflags);
 	return 0;
 }
 
@@ -685,14 +776,13 @@ int BPF_PROG(pa_sched_switch, bool preempt, struct task_struct *prev, struct tas
 	h.cfg = get_cfg();
 	if (!h.cfg || !get_hot(&h))
 		return 0;
-	if (h.cs->sys_tid) {
-		if (h.cs->sys_tid == prev->pid) {
-			struct task_ctx *tc = ctx_of(prev, true);
+	if (h.cs->sys_busy) {
+		/* prev leaves in the middle of a syscall: the state moves to its slot */
+		struct task_ctx *tc = ctx_of(prev, true);
 
-			if (tc)
-				tc->sys = h.cs->sys;
-		}
-		h.cs->sys_tid = 0;
+		if (tc)
+			tc->sys = h.cs->sys;
+		h.cs->sys_busy = 0;
 	}
 	mask = h.cfg->event_mask;
 	cs = mask & BIT(PERF_EVENT_CONTEXT_SWITCH);
@@ -703,7 +793,7 @@ int BPF_PROG(pa_sched_switch, bool preempt, struct task_struct *prev, struct tas
 			return 0;
 		st->untimed++;
 		st->last_ns = now;
-		emit(&h, st, PERF_EVENT_CONTEXT_SWITCH, PERF_SAMPLE_F_NO_DURATION, now, 0, 0, 0, prev->pid,
+		emit(&h, st, PERF_EVENT_CONTEXT_SWITCH, PERF_SAMPLE_F_NO_DURATION, now, 0, IDS(0, 0), prev->pid,
 		     prev_state);
 		return 0;
 	}
@@ -714,18 +804,24 @@ int BPF_PROG(pa_sched_switch, bool preempt, struct task_struct *prev, struct tas
 		struct task_ctx *tc = ctx_of(next, false);
 
 		if (tc && tc->create_ev)
-			consume_create(&h, tc, pend, now, ntgid, npid);
+			consume_create(&h, tc, pend, now, IDS(ntgid, npid));
 	}
 	if (!cs || !task_ok(h.cfg, next))
 		return 0;
 	queued = next->sched_info.last_queued;
-	/* this CPU's run queue, reached through next's (the runqueues per-CPU symbol is not in kallsyms) */
-	rq = BPF_CORE_READ(next, se.cfs_rq, rq);
+	/*
+	 * this CPU's run queue, reached through next's (the runqueues per-CPU
+	 * symbol is not in kallsyms); direct BTF loads, no helper calls
+	 */
+	rq = next->se.cfs_rq->rq;
 	if (queued && rq) {
-		uint64_t clock = BPF_CORE_READ(rq, clock);
+		uint64_t clock = rq->clock;
 
-		record(&h, PERF_EVENT_CONTEXT_SWITCH, PERF_EVENT_CONTEXT_SWITCH, clock > queued ? clock - queued : 0,
-		       false, now, ntgid, npid, prev->pid, prev_state, 0);
+		uint64_t lat = clock > queued ? clock - queued : 0;
+
+		record(&h, PERF_EVENT_CONTEXT_SWITCH, PERF_EVENT_CONTEXT_SWITCH, lat, false, now, IDS(ntgid, npid),
+		       prev->pid, prev_state, 0, true);
+		log_append(&h, lat, 0, PERF_EVENT_CONTEXT_SWITCH, 0);
 	} else {
 		count_lost(&h, PERF_EVENT_CONTEXT_SWITCH);
 	}
@@ -756,7 +852,7 @@ int BPF_PROG(pa_task_newtask, struct task_struct *task, u64 clone_flags)
 		tc->sys.start = 0;
 		tc->create_ev = 0;
 	}
-	if (!current_ok(cfg, pid_tgid))
+	if (!current_ok(cfg))
 		return 0;
 	if (ev == PERF_EVENT_TASK_CREATE && (cfg->flags & PA_CFG_FOLLOW_CHILDREN)) {
 		uint32_t child = task->pid;
@@ -796,18 +892,17 @@ int BPF_PROG(pa_sched_process_exit, struct task_struct *p, bool group_dead)
 	pend = pending_creates();
 	if (!h.cfg || !pend || !get_hot(&h))
 		return 0;
-	/* exit and exit_group never return */
-	if (h.cs->sys_tid == (uint32_t)pid_tgid)
-		h.cs->sys_tid = 0;
+	/* exit and exit_group never return: a syscall in flight here is the exiting thread's */
+	h.cs->sys_busy = 0;
 	if (tc) {
 		if (tc->create_ev)
-			consume_create(&h, tc, pend, now, tgid, (uint32_t)pid_tgid);
+			consume_create(&h, tc, pend, now, pid_tgid);
 		tc->sys.start = 0;
 	}
-	if (current_ok(h.cfg, pid_tgid) && (h.cfg->event_mask & BIT(ev))) {
+	if (current_ok(h.cfg) && (h.cfg->event_mask & BIT(ev))) {
 		start = group_dead ? BPF_CORE_READ(p, group_leader, start_time) : p->start_time;
-		record(&h, ev, ev, now > start ? now - start : 0, false, now, tgid, (uint32_t)pid_tgid,
-		       (uint32_t)p->exit_code, 0, 0);
+		record(&h, ev, ev, now > start ? now - start : 0, false, now, pid_tgid, (uint32_t)p->exit_code, 0, 0,
+		       false);
 	}
 	if (group_dead && (h.cfg->flags & PA_CFG_FOLLOW_CHILDREN))
 		bpf_map_delete_elem(&followed, &tgid);
@@ -828,7 +923,7 @@ static __always_inline void irq_enter(uint32_t which)
 
 static __always_inline void irq_exit(uint32_t which, uint32_t num)
 {
-	uint64_t now = bpf_ktime_get_ns(), pid_tgid = bpf_get_current_pid_tgid(), start;
+	uint64_t now = bpf_ktime_get_ns(), start;
 	uint32_t slot = which ? PA_SLOT_SOFTIRQ : PERF_EVENT_INTERRUPT;
 	struct hot h;
 
@@ -837,14 +932,13 @@ static __always_inline void irq_exit(uint32_t which, uint32_t num)
 		return;
 	start = h.cs->irq_start[which & 1];
 	h.cs->irq_start[which & 1] = 0;
-	if (!current_ok(h.cfg, pid_tgid))
+	if (!current_ok(h.cfg))
 		return;
 	if (!start) {
 		count_lost(&h, slot);
 		return;
 	}
-	record(&h, slot, PERF_EVENT_INTERRUPT, now - start, false, now, pid_tgid >> 32, (uint32_t)pid_tgid, num,
-	       which, 0);
+	record(&h, slot, PERF_EVENT_INTERRUPT, now - start, false, now, IDS_CURRENT, num, which, 0, false);
 }
 
 SEC("tp_btf/irq_handler_entry")
@@ -878,15 +972,14 @@ int BPF_PROG(pa_softirq_exit, unsigned int vec)
 /* Page faults: the tracepoint fires at entry only and no fexit loads here, so no duration. */
 static __always_inline void page_fault(unsigned long address, uint8_t flags)
 {
-	uint64_t now = bpf_ktime_get_ns(), pid_tgid = bpf_get_current_pid_tgid();
+	uint64_t now = bpf_ktime_get_ns();
 	struct hot h;
 
 	h.cfg = get_cfg();
-	if (!h.cfg || !(h.cfg->event_mask & BIT(PERF_EVENT_PAGE_FAULT)) || !current_ok(h.cfg, pid_tgid) ||
-	    !get_hot(&h))
+	if (!h.cfg || !(h.cfg->event_mask & BIT(PERF_EVENT_PAGE_FAULT)) || !current_ok(h.cfg) || !get_hot(&h))
 		return;
-	record(&h, PERF_EVENT_PAGE_FAULT, PERF_EVENT_PAGE_FAULT, 0, false, now, pid_tgid >> 32,
-	       (uint32_t)pid_tgid, (uint32_t)address, (uint32_t)(address >> 32), flags | PERF_SAMPLE_F_NO_DURATION);
+	record(&h, PERF_EVENT_PAGE_FAULT, PERF_EVENT_PAGE_FAULT, 0, false, now, IDS_CURRENT, (uint32_t)address,
+	       (uint32_t)(address >> 32), flags | PERF_SAMPLE_F_NO_DURATION, false);
 }
 
 SEC("tp_btf/page_fault_user")

@@ -79,13 +79,22 @@ struct pa_bpf_counters {
 
 /*
  * Slots whose counters live in the CPU's hot element: the events that come by
- * the million. pa_hot_index() gives their index there, or -1.
+ * the million, and every event a syscall records (so that sys_exit touches
+ * no other counters). pa_hot_index() gives their index there, or -1.
  */
-#define PA_HOT_SLOTS 3
+#define PA_HOT_SLOTS 7
 static inline int pa_hot_index(uint32_t slot)
 {
-	return slot == PERF_EVENT_SYSCALL ? 0 : slot == PERF_EVENT_CONTEXT_SWITCH ? 1 :
-		slot == PERF_EVENT_PAGE_FAULT ? 2 : -1;
+	switch (slot) {
+	case PERF_EVENT_SYSCALL: return 0;
+	case PERF_EVENT_CONTEXT_SWITCH: return 1;
+	case PERF_EVENT_PAGE_FAULT: return 2;
+	case PERF_EVENT_IPC_SEND: return 3;
+	case PERF_EVENT_IPC_RECEIVE: return 4;
+	case PERF_EVENT_VM_ALLOC: return 5;
+	case PERF_EVENT_VM_FREE: return 6;
+	default: return -1;
+	}
 }
 
 /* A syscall in flight: when it started and what it is (private to the programs). */
@@ -99,32 +108,63 @@ struct pa_bpf_sys_slot {
 };
 
 /*
+ * The log of sys_exit and sched_switch: what a syscall or a switch adds to
+ * the histograms and to the per-syscall-number statistics, applied to those
+ * maps PA_SYS_LOG_LEN entries at a time (see pa_bpf_cpu_hot). The two hooks
+ * never run at once on one CPU (both run with preemption off, and a switch
+ * needs it on); interrupts and page faults, which can arrive in the middle
+ * of either, do not use the log. The counters (count, total, min, max,
+ * errors) are never deferred.
+ */
+#define PA_SYS_LOG_LEN 32
+#define PA_LOG_SYSCALL 0x1 /* the duration goes to the syscall slot's buckets and to syscall nr */
+#define PA_LOG_ERROR 0x2   /* nr failed */
+struct pa_bpf_sys_log {
+	uint64_t dur;
+	uint16_t nr;
+	uint8_t slot;  /* a slot whose buckets get the duration (IPC, VM, switch), or PA_SLOT_MAX */
+	uint8_t flags; /* PA_LOG_* */
+	uint32_t pad;
+};
+
+/*
  * Element 2 + i of the `hot` array map: CPU i's state and the counters of the
  * hot slots. The cost that shapes it: on a machine without PCID every kernel
  * entry flushes the TLB, and each distinct page a program touches then costs
- * a page walk. The configuration (element 0), the global
+ * a page walk (~25 ns here). The configuration (element 0), the global
  * counter of pending creations (element 1) and every CPU's element sit side
- * by side in one small array (one page for up to 7 CPUs),
- * so a syscall that does not block touches this page alone at sys_enter,
- * and at sys_exit one histogram page and one per-syscall-number page more.
+ * by side in one small array: up to 22 CPUs it is under 32 KiB, which the
+ * kernel allocates physically contiguous in its direct map (2 MiB pages),
+ * so the whole array costs one TLB entry. A syscall that does not block
+ * touches nothing else of ours: its buckets and per-syscall statistics go
+ * to the log, which is applied to the `hist` and `syscall_stats` maps every
+ * PA_SYS_LOG_LEN entries (one set of page walks for 32 syscalls or switches).
+ * Page faults have no duration and keep no buckets: user space puts their
+ * count in bucket 0.
  * Cache-line aligned so that CPUs never write the same line.
  *
  * The state is the programs' own: the syscall in flight of the thread running
- * on this CPU (sys_tid owns sys; sched_switch spills it to the thread's own
- * slot when the thread is switched out, so sys_tid is 0 or the current
- * thread), the CPU's token bucket and the IRQ entry times. User space reads
- * only hot[] and reset_gen: hot[] holds counts since the reset numbered
+ * on this CPU (sched_switch spills it to the thread's own slot when the
+ * thread is switched out, so a busy sys is always the current thread's),
+ * the CPU's token bucket and the IRQ entry times. User space reads hot[],
+ * reset_gen and the log: hot[] holds counts since the reset numbered
  * reset_gen; a CPU whose reset_gen differs from the configuration's has
- * counted nothing since the last reset (it zeroes hot[] at its next event).
+ * counted nothing since the last reset (it zeroes hot[] and empties the log
+ * at its next event). Entries log[0 .. log_len) are not yet in the maps:
+ * user space adds them to what it reads there, and rereads when log_seq
+ * moved (it is odd while the log is being applied).
  */
 struct pa_bpf_cpu_hot {
-	uint32_t sys_tid;     /* 0 = sys is free */
+	uint32_t sys_busy;    /* sys holds the syscall in flight of the thread running here */
 	uint32_t reset_gen;
 	struct pa_bpf_sys_slot sys;
 	struct pa_token_bucket tb;
 	uint64_t tb_generation;
 	uint64_t irq_start[2]; /* [0] hard IRQ, [1] softirq entry time */
 	struct pa_bpf_counters hot[PA_HOT_SLOTS];
+	uint32_t log_len;
+	uint32_t log_seq;
+	struct pa_bpf_sys_log log[PA_SYS_LOG_LEN];
 } __attribute__((aligned(64)));
 
 #define PA_HOT_CPU0 2 /* element of CPU 0 */

@@ -68,6 +68,8 @@ void cli_print_json(json_t *o);
 
 /* Parse an event id, short name or seed name; prints the error and returns -1 if unknown. */
 int cli_parse_event(const char *verb, const char *s, unsigned int *ret);
+/* Whether `s` is a valid name for a program's own event (perf_event_register's rules; built-in names are not). */
+bool cli_program_event_name(const char *s);
 
 /* Parse a decimal number in [min, max]; prints the error and returns -1. */
 int cli_parse_uint(const char *verb, const char *opt, const char *s, uint64_t min, uint64_t max, uint64_t *ret);
@@ -80,6 +82,17 @@ int cli_bad_option(const struct verb *v, int argc, char **argv);
 
 /* Check the number of positional arguments against the verb's min/max; EXIT_OK or EXIT_USAGE. */
 int cli_check_args(const struct verb *v, int n);
+
+/*
+ * The prologue of a verb with no options of its own and no arguments that
+ * shows one method's result: parses --json and --help, checks there are no
+ * arguments, calls `method` (params stolen, may be NULL). Returns the exit
+ * code; on EXIT_OK *ret_result is the result for the caller to print in human
+ * form and free, or NULL when nothing is left to do (--help was shown, or
+ * --json printed the result). *ret_result is NULL on error.
+ */
+int cli_fetch(struct cli *cli, const struct verb *v, int argc, char **argv, const char *method, json_t *params,
+	      json_t **ret_result);
 
 /*
  * A verb with no options of its own and no arguments that calls one method

@@ -78,6 +78,14 @@ int cli_parse_event(const char *verb, const char *s, unsigned int *ret)
 	return 0;
 }
 
+bool cli_program_event_name(const char *s)
+{
+	static struct pa_event_table t; /* scratch: registering into it only checks the name */
+
+	t.n_user = 0;
+	return pa_event_register(&t, s) >= 0;
+}
+
 int cli_parse_uint(const char *verb, const char *opt, const char *s, uint64_t min, uint64_t max, uint64_t *ret)
 {
 	unsigned long long v;
@@ -124,13 +132,14 @@ int cli_check_args(const struct verb *v, int n)
 	return EXIT_OK;
 }
 
-int cli_run_simple(struct cli *cli, const struct verb *v, int argc, char **argv, const char *method, json_t *params,
-		   const char *done)
+int cli_fetch(struct cli *cli, const struct verb *v, int argc, char **argv, const char *method, json_t *params,
+	      json_t **ret_result)
 {
 	static const struct option opts[] = { CLI_COMMON_LONGOPTS, { 0 } };
 	json_t *res = NULL;
 	int c, r;
 
+	*ret_result = NULL;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
 		switch (c) {
@@ -146,14 +155,29 @@ int cli_run_simple(struct cli *cli, const struct verb *v, int argc, char **argv,
 	params = NULL; /* cli_call took it */
 	if (r)
 		goto out;
-	if (cli->json)
+	if (cli->json) {
 		cli_print_json(res);
-	else
-		printf("%s\n", done);
-	json_decref(res);
+		json_decref(res);
+	} else {
+		/* a result that does not parse reads as an empty object: the caller still prints its line or table */
+		*ret_result = res ?: json_object();
+	}
 out:
 	json_decref(params);
 	return r;
+}
+
+int cli_run_simple(struct cli *cli, const struct verb *v, int argc, char **argv, const char *method, json_t *params,
+		   const char *done)
+{
+	json_t *res;
+	int r = cli_fetch(cli, v, argc, argv, method, params, &res);
+
+	if (r || !res)
+		return r;
+	printf("%s\n", done);
+	json_decref(res);
+	return EXIT_OK;
 }
 
 int cli_verb_help(const struct verb *v)

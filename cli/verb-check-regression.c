@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "events.h"
 
 enum { O_BASELINE = 0x100, O_LAST, O_MIN_WINDOWS };
 
@@ -56,7 +57,7 @@ static int run(struct cli *cli, int argc, char **argv)
 		{ 0 },
 	};
 	const struct verb *v = &verb_check_regression;
-	const char *baseline = NULL;
+	const char *baseline = NULL, *ev_name = NULL;
 	bool have_event = false;
 	json_t *p, *res = NULL;
 	uint64_t thr = UINT64_MAX, last_ms = 0, min_n = 0;
@@ -67,9 +68,13 @@ static int run(struct cli *cli, int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "+e:t:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'e':
+			have_event = true;
+			if (pa_event_lookup(NULL, optarg) < 0 && cli_program_event_name(optarg)) {
+				ev_name = optarg; /* a program's event, by the name it registered */
+				break;
+			}
 			if (cli_parse_event(v->name, optarg, &ev) < 0)
 				return EXIT_USAGE;
-			have_event = true;
 			break;
 		case 't':
 			if (cli_parse_uint(v->name, "-t", optarg, 0, 10000, &thr) < 0)
@@ -97,7 +102,9 @@ static int run(struct cli *cli, int argc, char **argv)
 	if (r)
 		return r;
 	p = json_object();
-	if (have_event)
+	if (ev_name)
+		json_object_set_new(p, "event_name", json_string(ev_name));
+	else if (have_event)
 		json_object_set_new(p, "event", json_integer((json_int_t)ev));
 	if (thr != UINT64_MAX)
 		json_object_set_new(p, "threshold_pct", json_integer((json_int_t)thr));
@@ -125,7 +132,9 @@ const struct verb verb_check_regression = {
 	.summary = "compare events against a baseline; exit 1 on a regression, 3 if inconclusive",
 	.usage = "USAGE: perf-analysis check-regression [-e EVENT] [-t PERCENT] [--baseline NAME] [--last DURATION]\n"
 		 "                                     [--min-windows N] [--json]\n\n"
-		 "  -e, --event EVENT      id, name or seed name (default: every event with a duration)\n"
+		 "  -e, --event EVENT      id, name or seed name, or the name a program registered\n"
+		 "                         (perf_event_register: db.query); default: every event with a\n"
+		 "                         duration, programs' events included\n"
 		 "  -t, --threshold PCT    smallest slowdown that matters (default: configured, seed 20)\n"
 		 "      --baseline NAME    compare against this baseline (default 'default')\n"
 		 "      --last DURATION    the current period is the last DURATION (default: since the last\n"
@@ -136,9 +145,12 @@ const struct verb verb_check_regression = {
 		 "event and metric checked), with a Hodges-Lehmann estimate of the change and its interval.\n"
 		 "REGRESSION: significant, and the interval's lower end is above +PCT %. OK: the interval's upper\n"
 		 "end is below +PCT %. INCONCLUSIVE otherwise, with how many more windows would decide.\n"
+		 "Programs' events are compared by name, merged over every process that recorded them (pids\n"
+		 "change from run to run, names do not).\n"
 		 "A baseline from a different environment (kernel, CPU, cores, configuration) gives a warning.\n"
 		 "Exit status: 0 OK, 1 REGRESSION, 3 INCONCLUSIVE, 2 bad input. See docs/regression.md.\n\n"
 		 "EXAMPLES:\n  perf-analysis check-regression -e 2 -t 30\n"
 		 "  perf-analysis check-regression -t 20 --baseline before-upgrade\n"
-		 "  perf-analysis check-regression -e PERF_EVENT_SYSCALL --last 30s --json\n",
+		 "  perf-analysis check-regression -e PERF_EVENT_SYSCALL --last 30s --json\n"
+		 "  perf-analysis check-regression -e db.query -t 50 --baseline ci-main\n",
 };

@@ -34,7 +34,8 @@ static int parse_events(const char *s, uint64_t *ret)
 }
 
 enum { O_PID = 0x100, O_CHILDREN, O_TID, O_COMM, O_LAT, O_THR, O_ERR, O_REG, O_MASK, O_LAT_EVENT, O_LAT_Q,
-       O_THR_BELOW, O_THR_ABOVE, O_ALERT_EVENTS, O_FIRE, O_RESOLVE, O_BUDGET, O_MIN_COUNT };
+       O_THR_BELOW, O_THR_ABOVE, O_ALERT_EVENTS, O_FIRE, O_RESOLVE, O_BUDGET, O_MIN_COUNT, O_THR_EVENT,
+       O_ERR_EVENT };
 
 /* "99", "99.9", "50": a percentile as parts per million (0 < q <= 100). */
 static int parse_pct_ppm(const char *opt, const char *s, bool allow_zero, uint64_t *ret)
@@ -67,6 +68,8 @@ static int run(struct cli *cli, int argc, char **argv)
 		{ "error-rate-threshold", required_argument, NULL, O_ERR },
 		{ "regression-threshold", required_argument, NULL, O_REG },
 		{ "latency-event", required_argument, NULL, O_LAT_EVENT },
+		{ "throughput-event", required_argument, NULL, O_THR_EVENT },
+		{ "error-rate-event", required_argument, NULL, O_ERR_EVENT },
 		{ "latency-quantile", required_argument, NULL, O_LAT_Q },
 		{ "throughput-below", no_argument, NULL, O_THR_BELOW },
 		{ "throughput-above", no_argument, NULL, O_THR_ABOVE },
@@ -130,11 +133,29 @@ static int run(struct cli *cli, int argc, char **argv)
 		case O_LAT_EVENT: {
 			unsigned int id;
 
+			if (pa_event_lookup(NULL, optarg) < 0 && cli_program_event_name(optarg)) {
+				/* A program's event, by the name it registered (its id differs from run to run). */
+				json_object_set_new(p, "latency_event_name", json_string(optarg));
+				continue;
+			}
 			if (cli_parse_event(v->name, optarg, &id) < 0 || id >= PERF_EVENT_MAX)
 				goto usage;
 			json_object_set_new(p, "latency_event", json_integer(id));
 			continue;
 		}
+		case O_THR_EVENT:
+		case O_ERR_EVENT:
+			/* Kernel events share the all-events throughput and error-rate thresholds. */
+			if (pa_event_lookup(NULL, optarg) >= 0 || !cli_program_event_name(optarg)) {
+				r = cli_usage_error(v, "%s '%s' is not a program event's name (1-47 bytes of "
+						    "[A-Za-z0-9_.:-], not starting with a digit; kernel events share "
+						    "--%s)", optname, optarg, c == O_THR_EVENT ? "throughput-threshold" :
+						    "error-rate-threshold");
+				goto out;
+			}
+			json_object_set_new(p, c == O_THR_EVENT ? "throughput_event_name" : "error_rate_event_name",
+					    json_string(optarg));
+			continue;
 		case O_LAT_Q:
 			if (parse_pct_ppm("--latency-quantile", optarg, false, &u) < 0)
 				goto usage;
@@ -166,9 +187,20 @@ static int run(struct cli *cli, int argc, char **argv)
 	r = cli_check_args(v, argc - optind);
 	if (r)
 		goto out;
-	if (json_object_get(p, "latency_event") && !json_object_get(p, "latency_threshold_us")) {
+	if ((json_object_get(p, "latency_event") || json_object_get(p, "latency_event_name")) &&
+	    !json_object_get(p, "latency_threshold_us")) {
 		r = cli_usage_error(v, "--latency-event needs --latency-threshold (that event's threshold; 0 = the "
 				    "all-events one)");
+		goto out;
+	}
+	if (json_object_get(p, "throughput_event_name") && !json_object_get(p, "throughput_threshold")) {
+		r = cli_usage_error(v, "--throughput-event needs --throughput-threshold (that event's threshold; 0 = "
+				    "none)");
+		goto out;
+	}
+	if (json_object_get(p, "error_rate_event_name") && !json_object_get(p, "error_rate_threshold_pct")) {
+		r = cli_usage_error(v, "--error-rate-event needs --error-rate-threshold (that event's threshold; 0 = "
+				    "none)");
 		goto out;
 	}
 	if (json_object_size(p) == 0) {
@@ -221,6 +253,17 @@ static int run(struct cli *cli, int argc, char **argv)
 			       (long long)json_integer_value(json_object_get(cfg, "alert_event_mask")));
 			json_object_foreach(ev, name, val)
 				printf(", %s latency %lld us", name, json_integer_value(val));
+			json_object_foreach(json_object_get(cfg, "app_thresholds"), name, val) {
+				json_int_t thr = json_integer_value(json_object_get(val, "throughput"));
+				json_int_t err = json_integer_value(json_object_get(val, "error_rate_pct"));
+
+				if (thr)
+					printf(", %s throughput %s %lld ops/s", name,
+					       json_is_true(json_object_get(val, "throughput_below")) ? "below" : "above",
+					       (long long)thr);
+				if (err)
+					printf(", %s error rate %lld %%", name, (long long)err);
+			}
 			printf("\noverhead budget: %g %% of CPU%s\n",
 			       (double)json_integer_value(json_object_get(cfg, "overhead_budget_ppm")) / 10000.0,
 			       json_integer_value(json_object_get(cfg, "overhead_budget_ppm")) ? "" : " (off)");
@@ -249,12 +292,18 @@ const struct verb verb_configure = {
 		 "      --comm NAME              only tasks with this command name; '' = all\n"
 		 "      --latency-threshold US   alert above this p99 latency (seed default 1000; 0 = off)\n"
 		 "      --latency-event EVENT    with --latency-threshold: that event's own threshold\n"
-		 "                               (0 = use the all-events one again)\n"
+		 "                               (0 = use the all-events one again). EVENT may be a\n"
+		 "                               program's event name (db.query): it is judged only\n"
+		 "                               with a threshold of its own (0 = not judged)\n"
 		 "      --latency-quantile Q     the quantile judged, in percent (default 99, e.g. 99.9)\n"
 		 "      --throughput-threshold N alert threshold in ops/s (seed default 1000; 0 = off)\n"
 		 "      --throughput-above       alert when throughput rises above it (default)\n"
 		 "      --throughput-below       alert when throughput falls below it\n"
+		 "      --throughput-event NAME  with --throughput-threshold (and -above/-below): a program\n"
+		 "                               event's own (db.query; 0 = not judged; default above)\n"
 		 "      --error-rate-threshold P alert above P %% failed operations (seed default 5; 0 = off)\n"
+		 "      --error-rate-event NAME  with --error-rate-threshold: a program event's own, on the\n"
+		 "                               samples it marks failed (PERF_EVENT_FAILED; 0 = not judged)\n"
 		 "      --alert-events EVENT,... events judged for alerts ('all', the default)\n"
 		 "      --alert-fire-windows N   windows in a row over a threshold before an alert fires (1)\n"
 		 "      --alert-resolve-windows N  windows in a row back before it resolves (default 3)\n"
@@ -268,6 +317,9 @@ const struct verb verb_configure = {
 		 "EXAMPLES:\n  perf-analysis configure -r 2000 -b 8192\n"
 		 "  perf-analysis configure -e syscall,vm_alloc,vm_free --pid 1234 --children\n"
 		 "  perf-analysis configure --latency-event syscall --latency-threshold 2000\n"
+		 "  perf-analysis configure --latency-event db.query --latency-threshold 5000\n"
+		 "  perf-analysis configure --throughput-event db.query --throughput-below --throughput-threshold 50\n"
+		 "  perf-analysis configure --error-rate-event db.query --error-rate-threshold 2\n"
 		 "  perf-analysis configure --latency-quantile 99.9 --throughput-below --throughput-threshold 100\n"
 		 "  perf-analysis configure            # show the configuration\n",
 };

@@ -1,36 +1,17 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* verb-events.c - perf-analysis events: the event table and what this kernel captures. */
-#include <getopt.h>
 #include <stdio.h>
 
 #include "cli.h"
 
 static int run(struct cli *cli, int argc, char **argv)
 {
-	static const struct option opts[] = { CLI_COMMON_LONGOPTS, { 0 } };
-	json_t *res = NULL, *e;
+	json_t *res, *e;
 	size_t i;
-	int c, r;
+	int r = cli_fetch(cli, &verb_events, argc, argv, "events", NULL, &res);
 
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'J': cli->json = true; break;
-		case 'h': return cli_verb_help(&verb_events);
-		default: return cli_bad_option(&verb_events, argc, argv);
-		}
-	}
-	r = cli_check_args(&verb_events, argc - optind);
-	if (r)
+	if (r || !res)
 		return r;
-	r = cli_call(cli, "events", NULL, &res);
-	if (r)
-		return r;
-	if (cli->json) {
-		cli_print_json(res);
-		json_decref(res);
-		return EXIT_OK;
-	}
 	printf("%2s %-16s %-28s %-9s %s\n", "ID", "NAME", "SEED NAME", "DURATION", "DESCRIPTION");
 	json_array_foreach(json_object_get(res, "events"), i, e) {
 		bool avail = json_is_true(json_object_get(e, "available"));

@@ -68,6 +68,45 @@ static uint64_t u64(json_t *o, const char *k)
 	return v > 0 ? (uint64_t)v : 0;
 }
 
+/*
+ * One sample record, as the `samples` method and a saved JSON export both
+ * write it; they differ only in the name of the event id's key.
+ */
+static struct perf_sample sample_from_json(json_t *e, const char *event_key)
+{
+	return (struct perf_sample){
+		.timestamp_ns = u64(e, "timestamp_ns"), .duration_ns = (uint32_t)u64(e, "duration_ns"),
+		.event = (uint8_t)u64(e, event_key), .flags = (uint8_t)u64(e, "flags"),
+		.cpu = (uint16_t)u64(e, "cpu"), .task_id = (uint32_t)u64(e, "task_id"),
+		.thread_id = (uint32_t)u64(e, "thread_id"), .data1 = (uint32_t)u64(e, "data1"),
+		.data2 = (uint32_t)u64(e, "data2"),
+	};
+}
+
+/*
+ * One event's statistics record (the `stats` method's, or a saved export's,
+ * whose id is under `id_key`) into stats[id]. Returns the id, or -1 for an id
+ * outside the event table (the record is skipped).
+ */
+static int stats_from_json(json_t *e, const char *id_key, struct pa_stats stats[PERF_EVENT_MAX])
+{
+	uint64_t id = u64(e, id_key);
+
+	if (id >= PERF_EVENT_MAX)
+		return -1;
+	stats[id].hist.count = u64(e, "count");
+	stats[id].hist.total = u64(e, "total_ns");
+	stats[id].hist.min = u64(e, "min_ns");
+	stats[id].hist.max = u64(e, "max_ns");
+	stats[id].errors = u64(e, "errors");
+	stats[id].lost = u64(e, "lost");
+	stats[id].samples = u64(e, "samples");
+	stats[id].sampled_out = u64(e, "sampled_out");
+	stats[id].dropped = u64(e, "dropped");
+	stats[id].last_timestamp_ns = u64(e, "last_timestamp_ns");
+	return (int)id;
+}
+
 /* Append every sample the daemon holds to *s (grown); fills *ret_queue_dropped. */
 static int fetch_samples(struct cli *cli, struct perf_sample **s, size_t *n, uint64_t *ret_queue_dropped)
 {
@@ -94,15 +133,8 @@ static int fetch_samples(struct cli *cli, struct perf_sample **s, size_t *n, uin
 			}
 			*s = p;
 		}
-		json_array_foreach(a, i, e) {
-			(*s)[(*n)++] = (struct perf_sample){
-				.timestamp_ns = u64(e, "timestamp_ns"), .duration_ns = (uint32_t)u64(e, "duration_ns"),
-				.event = (uint8_t)u64(e, "event"), .flags = (uint8_t)u64(e, "flags"),
-				.cpu = (uint16_t)u64(e, "cpu"), .task_id = (uint32_t)u64(e, "task_id"),
-				.thread_id = (uint32_t)u64(e, "thread_id"), .data1 = (uint32_t)u64(e, "data1"),
-				.data2 = (uint32_t)u64(e, "data2"),
-			};
-		}
+		json_array_foreach(a, i, e)
+			(*s)[(*n)++] = sample_from_json(e, "event");
 		remaining = u64(res, "remaining");
 		*ret_queue_dropped = u64(res, "dropped");
 		json_decref(res);
@@ -144,15 +176,8 @@ static int load_saved(const char *path, struct perf_sample **s, size_t *n, struc
 		json_decref(doc);
 		return EXIT_INTERNAL;
 	}
-	json_array_foreach(a, i, e) {
-		(*s)[i] = (struct perf_sample){
-			.timestamp_ns = u64(e, "timestamp_ns"), .duration_ns = (uint32_t)u64(e, "duration_ns"),
-			.event = (uint8_t)u64(e, "event_id"), .flags = (uint8_t)u64(e, "flags"),
-			.cpu = (uint16_t)u64(e, "cpu"), .task_id = (uint32_t)u64(e, "task_id"),
-			.thread_id = (uint32_t)u64(e, "thread_id"), .data1 = (uint32_t)u64(e, "data1"),
-			.data2 = (uint32_t)u64(e, "data2"),
-		};
-	}
+	json_array_foreach(a, i, e)
+		(*s)[i] = sample_from_json(e, "event_id");
 	*n = json_array_size(a);
 	json_array_foreach(json_object_get(doc, "threads"), i, e) {
 		(*c)[i].tid = (uint32_t)u64(e, "tid");
@@ -160,22 +185,8 @@ static int load_saved(const char *path, struct perf_sample **s, size_t *n, struc
 		snprintf((*c)[i].comm, sizeof((*c)[i].comm), "%s", json_string_value(json_object_get(e, "comm")) ?: "");
 	}
 	*n_c = json_array_size(json_object_get(doc, "threads"));
-	json_array_foreach(json_object_get(doc, "stats"), i, e) {
-		uint64_t id = u64(e, "event_id");
-
-		if (id >= PERF_EVENT_MAX)
-			continue;
-		stats[id].hist.count = u64(e, "count");
-		stats[id].hist.total = u64(e, "total_ns");
-		stats[id].hist.min = u64(e, "min_ns");
-		stats[id].hist.max = u64(e, "max_ns");
-		stats[id].errors = u64(e, "errors");
-		stats[id].lost = u64(e, "lost");
-		stats[id].samples = u64(e, "samples");
-		stats[id].sampled_out = u64(e, "sampled_out");
-		stats[id].dropped = u64(e, "dropped");
-		stats[id].last_timestamp_ns = u64(e, "last_timestamp_ns");
-	}
+	json_array_foreach(json_object_get(doc, "stats"), i, e)
+		(void)stats_from_json(e, "event_id", stats);
 	ret->realtime_offset_ns = json_integer_value(json_object_get(json_object_get(doc, "clock"), "realtime_offset_ns"));
 	ret->dropped = u64(json_object_get(doc, "loss"), "samples_dropped");
 	ret->sampled_out = u64(json_object_get(doc, "loss"), "samples_sampled_out");
@@ -305,20 +316,10 @@ static int run(struct cli *cli, int argc, char **argv)
 		return r;
 	memset(stats, 0, sizeof(stats));
 	json_array_foreach(json_object_get(st, "events"), i, e) {
-		uint64_t id = u64(e, "id");
+		int id = stats_from_json(e, "id", stats);
 
-		if (id >= PERF_EVENT_MAX)
+		if (id < 0)
 			continue;
-		stats[id].hist.count = u64(e, "count");
-		stats[id].hist.total = u64(e, "total_ns");
-		stats[id].hist.min = u64(e, "min_ns");
-		stats[id].hist.max = u64(e, "max_ns");
-		stats[id].errors = u64(e, "errors");
-		stats[id].lost = u64(e, "lost");
-		stats[id].samples = u64(e, "samples");
-		stats[id].sampled_out = u64(e, "sampled_out");
-		stats[id].dropped = u64(e, "dropped");
-		stats[id].last_timestamp_ns = u64(e, "last_timestamp_ns");
 		dropped += stats[id].dropped;
 		sampled_out += stats[id].sampled_out;
 	}

@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* verb-status.c - perf-analysis status: the daemon's version, state, kernel support, drops and overhead. */
-#include <getopt.h>
 #include <stdio.h>
 
 #include "cli.h"
@@ -14,30 +13,12 @@ static unsigned long long u64(json_t *o, const char *k)
 
 static int run(struct cli *cli, int argc, char **argv)
 {
-	static const struct option opts[] = { CLI_COMMON_LONGOPTS, { 0 } };
-	json_t *res = NULL, *cfg, *k, *ov, *ev;
+	json_t *res, *cfg, *k, *ov, *ev;
 	size_t i;
-	int c, r;
+	int r = cli_fetch(cli, &verb_status, argc, argv, "status", NULL, &res);
 
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'J': cli->json = true; break;
-		case 'h': return cli_verb_help(&verb_status);
-		default: return cli_bad_option(&verb_status, argc, argv);
-		}
-	}
-	r = cli_check_args(&verb_status, argc - optind);
-	if (r)
+	if (r || !res)
 		return r;
-	r = cli_call(cli, "status", NULL, &res);
-	if (r)
-		return r;
-	if (cli->json) {
-		cli_print_json(res);
-		json_decref(res);
-		return EXIT_OK;
-	}
 	cfg = json_object_get(res, "config");
 	k = json_object_get(res, "kernel");
 	ov = json_object_get(res, "overhead");
@@ -58,8 +39,11 @@ static int run(struct cli *cli, int argc, char **argv)
 	       u64(cfg, "error_rate_threshold_pct"), u64(cfg, "regression_threshold_pct"));
 	printf("  windows:        %llu ms each, %llu kept per event\n", u64(res, "window_ms"), u64(res, "windows"));
 	printf("  loss:           %llu samples dropped, %llu sampled out, %llu events lost; %llu samples\n"
-	       "                  overwritten in the daemon's queue before a client read them\n", u64(res, "dropped"),
-	       u64(res, "sampled_out"), u64(res, "lost"), u64(res, "queue_overwritten"));
+	       "                  overwritten in the daemon's queues before a client read them (kernel %llu,\n"
+	       "                  programs %llu)\n", u64(res, "dropped"),
+	       u64(res, "sampled_out"), u64(res, "lost"), u64(res, "queue_overwritten"),
+	       u64(json_object_get(res, "queue_overwritten_by_source"), "kernel"),
+	       u64(json_object_get(res, "queue_overwritten_by_source"), "app"));
 	printf("  daemon:         %.3f s CPU, %llu KiB max RSS, %llu clients, %llu baselines\n",
 	       (double)u64(ov, "cpu_ns") / 1e9, u64(ov, "rss_kb"), u64(res, "clients"), u64(res, "baselines"));
 	{

@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "cli.h"
+#include "events.h"
 
 enum { O_METRIC = 0x100, O_LAST, O_MIN_SEGMENT, O_POINTS };
 
@@ -74,10 +75,11 @@ static int run(struct cli *cli, int argc, char **argv)
 		{ "last", required_argument, NULL, O_LAST },
 		{ "min-segment", required_argument, NULL, O_MIN_SEGMENT },
 		{ "points", required_argument, NULL, O_POINTS },
+		{ "event", required_argument, NULL, 'e' },
 		CLI_COMMON_LONGOPTS, { 0 },
 	};
 	const struct verb *v = &verb_trend;
-	const char *metric = "p50";
+	const char *metric = "p50", *event = NULL;
 	uint64_t last_ms = 0, min_seg = 0, show = 20;
 	json_t *p = json_object(), *res = NULL, *e;
 	unsigned int ev;
@@ -85,8 +87,9 @@ static int run(struct cli *cli, int argc, char **argv)
 	int c, r;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "e:h", opts, NULL)) != -1) {
 		switch (c) {
+		case 'e': event = optarg; break;
 		case O_METRIC:
 			if (strcmp(optarg, "p50") && strcmp(optarg, "p90") && strcmp(optarg, "p99") &&
 			    strcmp(optarg, "avg") && strcmp(optarg, "rate")) {
@@ -115,8 +118,17 @@ static int run(struct cli *cli, int argc, char **argv)
 	r = cli_check_args(v, argc - optind);
 	if (r)
 		goto usage;
-	if (optind < argc) {
-		if (cli_parse_event(v->name, argv[optind], &ev) < 0)
+	if (optind < argc && event) {
+		r = cli_usage_error(v, "give the event once: as EVENT or with -e");
+		goto out;
+	}
+	if (optind < argc)
+		event = argv[optind];
+	if (event && pa_event_lookup(NULL, event) < 0 && cli_program_event_name(event)) {
+		/* A program's event, by the name it registered (its id differs from run to run). */
+		json_object_set_new(p, "event_name", json_string(event));
+	} else if (event) {
+		if (cli_parse_event(v->name, event, &ev) < 0)
 			goto usage;
 		json_object_set_new(p, "event", json_integer(ev));
 	}
@@ -139,25 +151,30 @@ static int run(struct cli *cli, int argc, char **argv)
 		if (!json_array_size(events))
 			printf("no history yet: it fills as the daemon closes windows with events\n");
 		json_array_foreach(events, i, e)
-			print_event(e, metric, optind < argc ? (unsigned int)show : 0);
+			print_event(e, metric, event ? (unsigned int)show : 0);
 	}
 	json_decref(res);
 	return EXIT_OK;
 usage:
+	r = EXIT_USAGE;
+out:
 	json_decref(p);
-	return EXIT_USAGE;
+	return r;
 }
 
 const struct verb verb_trend = {
 	.name = "trend", .min_args = 0, .max_args = 1, .run = run,
 	.summary = "window history of an event: change points and slow drift",
-	.usage = "USAGE: perf-analysis trend [EVENT] [--metric p50|p90|p99|avg|rate] [--last DURATION]\n"
+	.usage = "USAGE: perf-analysis trend [EVENT | -e EVENT] [--metric p50|p90|p99|avg|rate] [--last DURATION]\n"
 		 "                          [--min-segment N] [--points N] [--json]\n\n"
 		 "The daemon keeps a history of every event (one point per history interval, 10 s by\n"
 		 "default, for 7 days: perf-analysisd --history-interval-ms, --history-retention).\n"
 		 "trend shows it with its change points (E-divisive means with a permutation test; no\n"
 		 "segment shorter than --min-segment points, default 5, so a spike is not a change)\n"
 		 "and the Theil-Sen slope with its interval for slow drift. Without EVENT, every event\n"
-		 "with history is summarised; with EVENT, the last --points points are listed too.\n\n"
-		 "EXAMPLES:\n  perf-analysis trend\n  perf-analysis trend syscall --metric p99 --last 24h\n",
+		 "with history is summarised; with EVENT, the last --points points are listed too.\n"
+		 "EVENT may be a program's event name (db.query): its history is merged over every\n"
+		 "program that recorded it; an untimed one (PERF_EVENT_RECORD) has only --metric rate.\n\n"
+		 "EXAMPLES:\n  perf-analysis trend\n  perf-analysis trend syscall --metric p99 --last 24h\n"
+		 "  perf-analysis trend -e db.query --metric p99\n",
 };

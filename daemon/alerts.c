@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "alerts.h"
+#include "apps.h"
 #include "daemon.h"
 #include "events.h"
 #include "export.h"
@@ -37,8 +38,16 @@ struct track {
 	struct pa_alert fired;    /* the FIRING record while active */
 };
 
+/* A program event's alerts, by name ("" = free slot): latency, throughput, error rate. */
+struct app_track {
+	char name[48];
+	struct track t[PA_ALERT_OVERHEAD];
+};
+
 struct pa_alerts {
 	struct track t[PERF_EVENT_MAX][PA_ALERT_OVERHEAD];
+	struct app_track app[PA_ALERTS_APP_MAX];
+	uint64_t app_untracked;   /* program events with a threshold not judged: every app slot busy */
 	struct track overhead;
 	const char *command;
 	pid_t hooks[HOOKS_MAX];
@@ -88,6 +97,8 @@ json_t *pa_alert_to_json(const struct pa_alert *a)
 		json_object_set_new(o, "quantile_ppm", json_integer(a->quantile_ppm));
 	if (o && a->metric == PA_ALERT_THROUGHPUT)
 		json_object_set_new(o, "direction", json_string(a->below ? "below" : "above"));
+	if (o && a->event == PA_ALERT_EVENT_APP)
+		json_object_set_new(o, "source", json_string("app"));
 	return o;
 }
 
@@ -269,14 +280,50 @@ static void step(struct pa_daemon *d, struct track *t, bool crossed, const struc
 	}
 }
 
+/*
+ * Advance the latency, throughput and error-rate state machines `t` with
+ * window w judged against `th`: each metric whose threshold is set, or whose
+ * alert is still active (a threshold removed while it fired is judged until
+ * the alert resolves). `a` carries the record's event, name, window and
+ * completeness. Too few operations for a quantile or a rate to mean
+ * anything count as back under.
+ */
+static void judge_metrics(struct pa_daemon *d, struct track t[PA_ALERT_OVERHEAD], const struct pa_thresholds *th,
+			  const struct pa_window *w, struct pa_alert *a)
+{
+	uint64_t dur = w->end_ns - w->start_ns, count = w->stats.hist.count;
+	uint32_t crossed = pa_thresholds_check(th, w);
+
+	if (count < d->cfg.alert_min_count)
+		crossed &= ~(uint32_t)(PA_THRESHOLD_LATENCY | PA_THRESHOLD_ERROR_RATE);
+	a->quantile_ppm = th->latency_q_ppm;
+	a->below = th->throughput_below;
+	if (th->latency_ns || t[PA_ALERT_LATENCY].active) {
+		a->metric = PA_ALERT_LATENCY;
+		a->value = count ? (double)pa_hist_percentile(&w->stats.hist, th->latency_q_ppm) / 1000.0 : 0;
+		a->threshold = (double)th->latency_ns / 1000.0;
+		step(d, &t[PA_ALERT_LATENCY], crossed & PA_THRESHOLD_LATENCY, a);
+	}
+	if (th->throughput_ops || t[PA_ALERT_THROUGHPUT].active) {
+		a->metric = PA_ALERT_THROUGHPUT;
+		a->value = dur ? (double)count * 1e9 / (double)dur : 0;
+		a->threshold = (double)th->throughput_ops;
+		step(d, &t[PA_ALERT_THROUGHPUT], crossed & PA_THRESHOLD_THROUGHPUT, a);
+	}
+	if (th->error_rate_ppm || t[PA_ALERT_ERROR_RATE].active) {
+		a->metric = PA_ALERT_ERROR_RATE;
+		a->value = count ? (double)w->stats.errors * 100.0 / (double)count : 0;
+		a->threshold = (double)th->error_rate_ppm / 10000.0;
+		step(d, &t[PA_ALERT_ERROR_RATE], crossed & PA_THRESHOLD_ERROR_RATE, a);
+	}
+}
+
 static void judge_event(struct pa_daemon *d, unsigned int e)
 {
 	const struct pa_window *w = pa_window_ring_get(&d->ev[e].ring, 0);
 	const struct pa_event_info *info = pa_event_info(e);
 	struct pa_thresholds th = PA_THRESHOLD_DEFAULTS;
 	struct pa_alert a;
-	uint64_t dur, count;
-	uint32_t crossed;
 
 	if (!w || !info)
 		return;
@@ -291,10 +338,6 @@ static void judge_event(struct pa_daemon *d, unsigned int e)
 	th.throughput_ops = d->cfg.throughput_threshold;
 	th.throughput_below = d->cfg.throughput_below != 0;
 	th.error_rate_ppm = d->cfg.error_rate_threshold_pct * 10000u;
-	crossed = pa_thresholds_check(&th, w);
-	/* Too few operations for a quantile or a rate to mean anything: counts as back under. */
-	if (w->stats.hist.count < d->cfg.alert_min_count)
-		crossed &= ~(uint32_t)(PA_THRESHOLD_LATENCY | PA_THRESHOLD_ERROR_RATE);
 
 	memset(&a, 0, sizeof(a));
 	a.window_start_ns = w->start_ns;
@@ -302,29 +345,99 @@ static void judge_event(struct pa_daemon *d, unsigned int e)
 	a.event = (int)e;
 	snprintf(a.event_name, sizeof(a.event_name), "%s", info->name);
 	a.completeness = pa_stats_completeness(&w->stats);
-	a.quantile_ppm = th.latency_q_ppm;
-	a.below = th.throughput_below;
-	dur = w->end_ns - w->start_ns;
-	count = w->stats.hist.count;
+	judge_metrics(d, d->alerts->t[e], &th, w, &a);
+}
 
-	if (th.latency_ns || d->alerts->t[e][PA_ALERT_LATENCY].active) {
-		a.metric = PA_ALERT_LATENCY;
-		a.value = count ? (double)pa_hist_percentile(&w->stats.hist, th.latency_q_ppm) / 1000.0 : 0;
-		a.threshold = (double)th.latency_ns / 1000.0;
-		step(d, &d->alerts->t[e][PA_ALERT_LATENCY], crossed & PA_THRESHOLD_LATENCY, &a);
+static bool app_track_active(const struct app_track *at)
+{
+	for (unsigned int m = 0; m < PA_ALERT_OVERHEAD; m++)
+		if (at->t[m].active)
+			return true;
+	return false;
+}
+
+static struct app_track *app_track(struct pa_alerts *al, const char *name, bool create)
+{
+	struct app_track *free_slot = NULL;
+
+	for (unsigned int i = 0; i < PA_ALERTS_APP_MAX; i++) {
+		if (al->app[i].name[0] && strcmp(al->app[i].name, name) == 0)
+			return &al->app[i];
+		if (!al->app[i].name[0] && !free_slot)
+			free_slot = &al->app[i];
 	}
-	if (th.throughput_ops || d->alerts->t[e][PA_ALERT_THROUGHPUT].active) {
-		a.metric = PA_ALERT_THROUGHPUT;
-		a.value = dur ? (double)count * 1e9 / (double)dur : 0;
-		a.threshold = (double)th.throughput_ops;
-		step(d, &d->alerts->t[e][PA_ALERT_THROUGHPUT], crossed & PA_THRESHOLD_THROUGHPUT, &a);
+	if (!create || !free_slot)
+		return NULL;
+	memset(free_slot, 0, sizeof(*free_slot));
+	snprintf(free_slot->name, sizeof(free_slot->name), "%s", name);
+	return free_slot;
+}
+
+/*
+ * Judge program event `name` against its thresholds `cfg` (NULL: all
+ * removed, judged until its alerts resolve) on the window that closed last
+ * ([start_ns, d->window_start_ns)), merged over every program that recorded
+ * the name. Programs store no idle window, so a window without the event is
+ * judged as an empty one: no latency or error rate to judge (back under),
+ * and 0 ops/s for throughput (below a floor: a program that stopped
+ * recording is what a throughput-below alert is for).
+ */
+static void judge_app(struct pa_daemon *d, const char *name, const struct pa_app_thresholds *cfg, uint64_t start_ns)
+{
+	static struct pa_window empty; /* ~11 KiB: not on the stack; the daemon is single-threaded */
+	struct pa_thresholds th = PA_THRESHOLD_DEFAULTS;
+	struct app_track *at = app_track(d->alerts, name, cfg != NULL);
+	struct pa_apps_event *ev = NULL;
+	const struct pa_window *w = NULL;
+	struct pa_alert a;
+	int n;
+
+	if (!at) {
+		d->alerts->app_untracked++;
+		return;
 	}
-	if (th.error_rate_ppm || d->alerts->t[e][PA_ALERT_ERROR_RATE].active) {
-		a.metric = PA_ALERT_ERROR_RATE;
-		a.value = count ? (double)w->stats.errors * 100.0 / (double)count : 0;
-		a.threshold = (double)th.error_rate_ppm / 10000.0;
-		step(d, &d->alerts->t[e][PA_ALERT_ERROR_RATE], crossed & PA_THRESHOLD_ERROR_RATE, &a);
+	n = pa_apps_events(d, name, start_ns, &ev);
+	if (n > 0 && ev[0].n_w && ev[0].w[ev[0].n_w - 1].start_ns == start_ns)
+		w = &ev[0].w[ev[0].n_w - 1];
+	if (!w) {
+		pa_stats_reset(&empty.stats);
+		empty.start_ns = start_ns;
+		empty.end_ns = d->window_start_ns;
+		w = &empty;
 	}
+	th.latency_ns = cfg ? (uint64_t)cfg->latency_us * 1000ull : 0;
+	th.latency_q_ppm = d->cfg.latency_quantile_ppm ? d->cfg.latency_quantile_ppm : 990000;
+	th.throughput_ops = cfg ? cfg->throughput : 0;
+	th.throughput_below = cfg && cfg->throughput_below;
+	th.error_rate_ppm = cfg ? cfg->error_rate_pct * 10000u : 0;
+	memset(&a, 0, sizeof(a));
+	a.window_start_ns = w->start_ns;
+	a.window_end_ns = w->end_ns;
+	a.event = PA_ALERT_EVENT_APP;
+	snprintf(a.event_name, sizeof(a.event_name), "%s", name);
+	/* Losses are counted per process, not per event or window: those of the programs that record it. */
+	a.completeness = n > 0 && ev[0].lost ? PA_LOSSY : pa_stats_completeness(&w->stats);
+	judge_metrics(d, at->t, &th, w, &a);
+	if (!cfg && !app_track_active(at))
+		memset(at, 0, sizeof(*at)); /* thresholds removed and every alert resolved: forget it */
+	pa_apps_events_free(ev, n);
+}
+
+static void judge_apps(struct pa_daemon *d, uint64_t start_ns)
+{
+	struct pa_alerts *al = d->alerts;
+
+	for (unsigned int i = 0; i < PA_CONFIG_APP_MAX; i++)
+		if (d->cfg.app[i].name[0])
+			judge_app(d, d->cfg.app[i].name, &d->cfg.app[i], start_ns);
+	/* Alerts whose thresholds were removed while they fired: judged until they resolve. */
+	for (unsigned int i = 0; i < PA_ALERTS_APP_MAX; i++)
+		if (al->app[i].name[0] && !pa_config_app(&d->cfg, al->app[i].name)) {
+			char name[48];
+
+			snprintf(name, sizeof(name), "%s", al->app[i].name);
+			judge_app(d, name, NULL, start_ns);
+		}
 }
 
 static uint64_t self_cpu_ns(void)
@@ -471,12 +584,14 @@ out:
 	al->prev_bpf_cnt = bpf_cnt;
 }
 
-void pa_alerts_tick(struct pa_daemon *d)
+void pa_alerts_tick(struct pa_daemon *d, uint64_t window_start_ns)
 {
 	if (!d->alerts)
 		return;
 	reap_hooks(d->alerts);
 	judge_overhead(d, pa_now_ns());
+	/* Programs' events arrive whether kernel capture is enabled or not. */
+	judge_apps(d, window_start_ns);
 	/* Disabled or without a kernel side nothing is captured: empty windows say nothing about the system. */
 	if (!d->cfg.enabled || !d->collector)
 		return;
@@ -490,6 +605,7 @@ void pa_alerts_reset(struct pa_daemon *d)
 	if (!d->alerts)
 		return;
 	memset(d->alerts->t, 0, sizeof(d->alerts->t));
+	memset(d->alerts->app, 0, sizeof(d->alerts->app));
 }
 
 json_t *pa_alerts_active_json(struct pa_daemon *d)
@@ -502,6 +618,10 @@ json_t *pa_alerts_active_json(struct pa_daemon *d)
 		for (unsigned int m = 0; m < PA_ALERT_OVERHEAD; m++)
 			if (d->alerts->t[e][m].active)
 				json_array_append_new(a, pa_alert_to_json(&d->alerts->t[e][m].fired));
+	for (unsigned int i = 0; i < PA_ALERTS_APP_MAX; i++)
+		for (unsigned int m = 0; m < PA_ALERT_OVERHEAD; m++)
+			if (d->alerts->app[i].name[0] && d->alerts->app[i].t[m].active)
+				json_array_append_new(a, pa_alert_to_json(&d->alerts->app[i].t[m].fired));
 	if (d->alerts->overhead.active)
 		json_array_append_new(a, pa_alert_to_json(&d->alerts->overhead.fired));
 	return a;
@@ -518,6 +638,20 @@ size_t pa_alerts_export(struct pa_daemon *d, struct pa_export_alert *out, size_t
 			out[n++] = (struct pa_export_alert){ .name = metric_names[m], .event = pa_event_info(e)->name,
 							     .firing = d->alerts->t[e][m].active,
 							     .raised = d->alerts->t[e][m].raised };
+	/* A program event's metric: while it has a threshold, or once it fired (while its name is tracked). */
+	for (unsigned int i = 0; i < PA_ALERTS_APP_MAX; i++) {
+		const struct app_track *at = &d->alerts->app[i];
+		const struct pa_app_thresholds *c = at->name[0] ? pa_config_app(&d->cfg, at->name) : NULL;
+
+		for (unsigned int m = 0; at->name[0] && m < PA_ALERT_OVERHEAD && n < max; m++) {
+			uint32_t set = !c ? 0 : m == PA_ALERT_LATENCY ? c->latency_us :
+				       m == PA_ALERT_THROUGHPUT ? c->throughput : c->error_rate_pct;
+
+			if (set || at->t[m].raised)
+				out[n++] = (struct pa_export_alert){ .name = metric_names[m], .event = at->name,
+								     .firing = at->t[m].active, .raised = at->t[m].raised };
+		}
+	}
 	if (n < max)
 		out[n++] = (struct pa_export_alert){ .name = metric_names[PA_ALERT_OVERHEAD], .event = "daemon",
 						     .firing = d->alerts->overhead.active,

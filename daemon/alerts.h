@@ -32,6 +32,9 @@
 struct pa_daemon;
 struct pa_collector_config;
 
+/* Program events tracked for latency alerts at once (configured, or still firing). */
+#define PA_ALERTS_APP_MAX 32
+
 enum pa_alert_metric {
 	PA_ALERT_LATENCY = 0,
 	PA_ALERT_THROUGHPUT = 1,
@@ -48,6 +51,8 @@ enum pa_alert_state {
 
 /* Event id of alerts about the daemon itself (overhead). */
 #define PA_ALERT_EVENT_DAEMON (-1)
+/* Event id of alerts about a program's named event (event_name says which; ids differ per program). */
+#define PA_ALERT_EVENT_APP (-2)
 
 /* One transition, as stored and reported. */
 struct pa_alert {
@@ -85,8 +90,15 @@ json_t *pa_alert_to_json(const struct pa_alert *a);
 int pa_alerts_init(struct pa_daemon *d, const char *command);
 void pa_alerts_done(struct pa_daemon *d);
 
-/* Judge the windows just closed (call after the engine pushed them) and the overhead. */
-void pa_alerts_tick(struct pa_daemon *d);
+/*
+ * Judge the windows just closed (call after the engine pushed them; the one
+ * closed last started at window_start_ns) and the overhead. Programs' named
+ * events with thresholds of their own (pa_config.app: latency, throughput,
+ * error rate) are judged on the merge of every program's window, by name,
+ * whether kernel capture is enabled or not; their alerts have event
+ * PA_ALERT_EVENT_APP.
+ */
+void pa_alerts_tick(struct pa_daemon *d, uint64_t window_start_ns);
 
 /*
  * Adjust a collector configuration built from d->cfg: the sample rate the
@@ -110,7 +122,7 @@ json_t *pa_alerts_overhead_json(struct pa_daemon *d);
  * (PA_ALERTS_EXPORT_MAX fits them all). Strings are static. Returns how many.
  */
 struct pa_export_alert;
-#define PA_ALERTS_EXPORT_MAX (PERF_EVENT_MAX * 3 + 1)
+#define PA_ALERTS_EXPORT_MAX (PERF_EVENT_MAX * 3 + 1 + PA_ALERTS_APP_MAX * 3)
 size_t pa_alerts_export(struct pa_daemon *d, struct pa_export_alert *out, size_t max);
 
 #endif /* PA_DAEMON_ALERTS_H */

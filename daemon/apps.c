@@ -5,7 +5,8 @@
  * One struct pa_app per attach: the region (struct pa_app_rings) while the
  * program runs, then only its counters and statistics. Samples drained from
  * the region are recorded into per-(program, event) cumulative statistics
- * and pushed into the daemon's sample queue beside kernel samples; each
+ * and pushed into the daemon's queue of programs' samples (apart from the
+ * kernel's, so that neither source can overwrite the other's); each
  * window tick closes a window per series, as the engine does for kernel
  * events. Window slots are allocated at a series' first non-empty window.
  *
@@ -150,8 +151,8 @@ static void on_sample(const struct perf_sample *smp, void *userdata)
 	struct drain_ctx *c = userdata;
 	struct series *s = series_get(c->d, c->a, smp->event);
 
-	if (c->d->samples)
-		(void)pa_ring_push(c->d->samples, smp);
+	if (c->d->app_samples)
+		(void)pa_ring_push(c->d->app_samples, smp); /* their own queue: a kernel flood cannot overwrite them */
 	if (!s) {
 		c->a->untracked++;
 		return;
@@ -520,6 +521,158 @@ static json_t *series_json(struct pa_daemon *d, struct series *s, uint64_t last_
 	return o;
 }
 
+/* Events the program lost since reset: ring full, no ring, before attach, untracked (refresh first). */
+static uint64_t app_lost(const struct pa_app *a)
+{
+	const struct pa_app_rings_stats *n = &a->now, *b = &a->base;
+
+	return (n->dropped - b->dropped) + (n->no_ring - b->no_ring) + (n->unattached - b->unattached) +
+	       (a->untracked - a->untracked_base);
+}
+
+static int by_start(const void *x, const void *y)
+{
+	const struct pa_window *a = *(const struct pa_window *const *)x, *b = *(const struct pa_window *const *)y;
+
+	return a->start_ns < b->start_ns ? -1 : a->start_ns > b->start_ns;
+}
+
+/*
+ * Windows of every series of `e->name` starting at or after from_ns, merged
+ * by start (every series closes its windows at the same tick). O(windows *
+ * PA_HIST_BUCKETS).
+ */
+static int merge_windows(struct pa_apps *g, struct pa_apps_event *e, uint64_t from_ns)
+{
+	const struct pa_window **p = NULL;
+	size_t n = 0, cap = 0;
+
+	for (struct pa_app *a = g->list; a; a = a->next)
+		for (unsigned int id = PERF_EVENT_USER_BASE; id < PERF_EVENT_ID_LIMIT; id++) {
+			struct series *s = a->by_id[id];
+
+			if (!s || !s->slots || strcmp(s->name, e->name) != 0)
+				continue;
+			for (uint32_t i = 0; i < s->ring.count; i++) {
+				const struct pa_window *w = pa_window_ring_get(&s->ring, i);
+
+				if (!w || w->start_ns < from_ns)
+					continue;
+				if (n == cap) {
+					const struct pa_window **np = realloc(p, (cap = cap ? 2 * cap : 64) * sizeof(*p));
+
+					if (!np) {
+						free(p);
+						return -ENOMEM;
+					}
+					p = np;
+				}
+				p[n++] = w;
+			}
+		}
+	e->w = n ? malloc(n * sizeof(*e->w)) : NULL;
+	if (n && !e->w) {
+		free(p);
+		return -ENOMEM;
+	}
+	qsort(p, n, sizeof(*p), by_start);
+	for (size_t i = 0; i < n; i++) {
+		struct pa_window *last = e->n_w ? &e->w[e->n_w - 1] : NULL;
+
+		if (last && last->start_ns == p[i]->start_ns) {
+			pa_stats_merge(&last->stats, &p[i]->stats);
+			if (p[i]->end_ns > last->end_ns)
+				last->end_ns = p[i]->end_ns;
+		} else {
+			e->w[e->n_w++] = *p[i];
+		}
+	}
+	free(p);
+	return 0;
+}
+
+void pa_apps_list_add(char *list, size_t n, const char *comm)
+{
+	size_t len = strlen(list), k = strlen(comm);
+
+	for (const char *q = list; *q;) {
+		size_t t = strcspn(q, ",");
+
+		if (t == k && strncmp(q, comm, k) == 0)
+			return;
+		q += t + (q[t] == ',');
+	}
+	if (len + k + 2 <= n)
+		snprintf(list + len, n - len, "%s%s", len ? "," : "", comm);
+}
+
+void pa_apps_events_free(struct pa_apps_event *e, int n)
+{
+	for (int i = 0; e && i < n; i++)
+		free(e[i].w);
+	free(e);
+}
+
+int pa_apps_events(struct pa_daemon *d, const char *name, uint64_t from_ns, struct pa_apps_event **ret)
+{
+	struct pa_apps *g = reg(d);
+	struct pa_apps_event *ev = NULL;
+	int n = 0, max;
+
+	*ret = NULL;
+	if (!g)
+		return 0;
+	pa_apps_poll(d);
+	for (struct pa_app *a = g->list; a; a = a->next)
+		refresh(a);
+	/* At most one name per named series (one when asked for one): ~11 KiB each, so count them first. */
+	max = 0;
+	for (struct pa_app *a = g->list; a && max < PA_APPS_SERIES_MAX; a = a->next)
+		for (unsigned int id = PERF_EVENT_USER_BASE; id < PERF_EVENT_ID_LIMIT; id++)
+			max += a->by_id[id] != NULL;
+	if (name && max)
+		max = 1;
+	if (max > PA_APPS_SERIES_MAX)
+		max = PA_APPS_SERIES_MAX;
+	if (!max)
+		return 0;
+	ev = calloc(max, sizeof(*ev));
+	if (!ev)
+		return -ENOMEM;
+	for (struct pa_app *a = g->list; a; a = a->next) {
+		uint64_t lost = app_lost(a);
+
+		for (unsigned int id = PERF_EVENT_USER_BASE; id < PERF_EVENT_ID_LIMIT; id++) {
+			struct series *s = a->by_id[id];
+			struct pa_apps_event *e = NULL;
+
+			if (!s || (name && strcmp(s->name, name) != 0))
+				continue;
+			for (int i = 0; i < n && !e; i++)
+				if (strcmp(ev[i].name, s->name) == 0)
+					e = &ev[i];
+			if (!e) {
+				if (n == max)
+					continue;
+				e = &ev[n++];
+				snprintf(e->name, sizeof(e->name), "%s", s->name);
+				pa_stats_reset(&e->cum);
+			}
+			pa_stats_merge(&e->cum, &s->cum);
+			e->timed |= s->timed;
+			e->lost += lost;
+			pa_apps_list_add(e->programs, sizeof(e->programs), a->comm);
+		}
+	}
+	for (int i = 0; i < n; i++)
+		if (merge_windows(g, &ev[i], from_ns) < 0) {
+			pa_apps_events_free(ev, n);
+			return -ENOMEM;
+		}
+	*ret = ev;
+	return n;
+}
+
 json_t *pa_apps_stats_json(struct pa_daemon *d, uint64_t event, uint64_t last_ms, bool since_baseline)
 {
 	struct pa_apps *g = reg(d);
@@ -534,8 +687,8 @@ json_t *pa_apps_stats_json(struct pa_daemon *d, uint64_t event, uint64_t last_ms
 		const struct pa_app_rings_stats *n = &a->now, *b = &a->base;
 		uint64_t dropped = n->dropped - b->dropped, no_ring = n->no_ring - b->no_ring;
 		uint64_t unattached = n->unattached - b->unattached, invalid = n->invalid - b->invalid;
-		uint64_t untracked = a->untracked - a->untracked_base;
-		bool lossy = dropped || no_ring || unattached || untracked;
+		uint64_t untracked = a->untracked - a->untracked_base, lost = app_lost(a);
+		bool lossy = lost != 0;
 		json_t *evs = json_array(), *p;
 
 		for (unsigned int e = 0; evs && e < PERF_EVENT_ID_LIMIT; e++)
@@ -548,7 +701,7 @@ json_t *pa_apps_stats_json(struct pa_daemon *d, uint64_t event, uint64_t last_ms
 			      "received", (json_int_t)(n->received - b->received), "dropped", (json_int_t)dropped,
 			      "no_ring", (json_int_t)no_ring, "unattached", (json_int_t)unattached,
 			      "invalid", (json_int_t)invalid, "untracked", (json_int_t)untracked,
-			      "lost", (json_int_t)(dropped + no_ring + unattached + untracked),
+			      "lost", (json_int_t)lost,
 			      "why", a->why, "events", evs);
 		if (!p) {
 			json_decref(progs);

@@ -2,9 +2,9 @@
 /*
  * apps.h - instrumented programs attached to perf-analysisd: the app.attach
  * request (docs/app-instrumentation.md), draining their shared-memory rings
- * (daemon/app-rings.h) into per-process statistics with the same windows,
- * baseline marks and sample queue as kernel events, and their release when
- * they exit or hang up.
+ * (daemon/app-rings.h) into per-process statistics with the same windows
+ * and baseline marks as kernel events and a sample queue of their own, and
+ * their release when they exit or hang up.
  *
  * Statistics are kept per (process, event id): a program's events never mix
  * with the kernel's, nor with another program's, so `stats` shows them
@@ -24,6 +24,7 @@
 #include <jansson.h>
 
 #include "daemon.h"
+#include "perf-analysis/app-shm.h"
 
 #define PA_APPS_SERIES_MAX 64   /* (process, event) statistics kept at once */
 #define PA_APPS_EXITED_MAX 32   /* exited programs whose statistics are kept */
@@ -86,5 +87,35 @@ void pa_apps_mark_baseline(struct pa_daemon *d);
  * the stats method. NULL on out-of-memory.
  */
 json_t *pa_apps_stats_json(struct pa_daemon *d, uint64_t event, uint64_t last_ms, bool since_baseline);
+
+/*
+ * A program event (id >= PERF_EVENT_USER_BASE) merged by name over every
+ * program that recorded it since reset: what baselines, check_regression and
+ * alerts compare. Ids are per registration and pids per run, so the name is
+ * the identity: a CI job running the same program twice, or a pool of worker
+ * processes, gives one series.
+ */
+struct pa_apps_event {
+	char name[PA_APP_NAME_BYTES];
+	struct pa_stats cum;          /* since reset, every program merged */
+	bool timed;                   /* some sample had a duration */
+	uint64_t lost;                /* losses (ring full, no ring, before attach, untracked) since reset of
+				       * the programs that recorded it: per process, not per event */
+	struct pa_window *w;          /* closed windows starting at or after from_ns, merged by start, oldest
+				       * first (only windows with events); malloc'd */
+	unsigned int n_w;
+	char programs[128];           /* their process names, comma-separated, each once */
+};
+
+/*
+ * Every program event with statistics since reset, drained first: the count
+ * and *ret (malloc'd array; release with pa_apps_events_free), or -ENOMEM.
+ * `name` non-NULL: that event only (0 when no program recorded it).
+ */
+int pa_apps_events(struct pa_daemon *d, const char *name, uint64_t from_ns, struct pa_apps_event **ret);
+void pa_apps_events_free(struct pa_apps_event *e, int n);
+
+/* Add `item` to the comma-separated `list` (n bytes) unless it is there; an item that does not fit is left out. */
+void pa_apps_list_add(char *list, size_t n, const char *item);
 
 #endif /* PA_DAEMON_APPS_H */

@@ -207,14 +207,39 @@ static uint32_t hook_needed(const struct pa_collector_config *cfg, enum hook h)
 	return need;
 }
 
+/*
+ * Attach order: sched_switch before sys_enter, and detach in reverse, so that
+ * no syscall start is ever left in a CPU's state without the hook that moves
+ * it out when its thread is switched out (bpf/capture.bpf.c relies on that
+ * instead of tagging the state with the thread's id).
+ */
+static const enum hook attach_order[H_MAX] = {
+	H_SWITCH, H_NEWTASK, H_EXIT, H_SYS_ENTER, H_SYS_EXIT,
+	H_IRQ_ENTRY, H_IRQ_EXIT, H_SOFTIRQ_ENTRY, H_SOFTIRQ_EXIT, H_PF_USER, H_PF_KERNEL,
+};
+
 /* Attach what the mask needs and detach the rest (detached hooks cost nothing). */
 static void sync_links(struct pa_collector *c, const struct pa_collector_config *cfg)
 {
-	int h;
+	int i;
 
-	for (h = 0; h < H_MAX; h++) {
+	/* detach first, in reverse order */
+	for (i = H_MAX - 1; i >= 0; i--) {
+		enum hook h = attach_order[i];
+
+		if (c->link[h] && !(hook_needed(cfg, h) && c->loadable[h])) {
+			bpf_link__destroy(c->link[h]);
+			c->link[h] = NULL;
+		}
+	}
+	for (i = 0; i < H_MAX; i++) {
+		enum hook h = attach_order[i];
 		bool want = hook_needed(cfg, h) && c->loadable[h];
 
+		if (want && h == H_SYS_ENTER && !c->link[H_SWITCH]) {
+			set_why(c, hooks[h].events, "tp_btf/sys_enter needs tp_btf/sched_switch, which is not attached");
+			continue;
+		}
 		if (want && !c->link[h]) {
 			c->link[h] = bpf_program__attach(c->prog[h]);
 			if (!c->link[h]) {
@@ -223,9 +248,6 @@ static void sync_links(struct pa_collector *c, const struct pa_collector_config 
 				c->link[h] = NULL;
 				set_why(c, hooks[h].events, "cannot attach tp_btf/%s: %s", hooks[h].tp, strerror(err));
 			}
-		} else if (!want && c->link[h]) {
-			bpf_link__destroy(c->link[h]);
-			c->link[h] = NULL;
 		}
 	}
 }
@@ -247,9 +269,9 @@ static void unload(struct pa_collector *c)
 
 	ring_buffer__free(c->rb);
 	c->rb = NULL;
-	for (h = 0; h < H_MAX; h++) {
-		bpf_link__destroy(c->link[h]);
-		c->link[h] = NULL;
+	for (h = H_MAX - 1; h >= 0; h--) {
+		bpf_link__destroy(c->link[attach_order[h]]);
+		c->link[attach_order[h]] = NULL;
 	}
 	capture_bpf__destroy(c->skel);
 	c->skel = NULL;
@@ -461,19 +483,45 @@ void pa_collector_free(struct pa_collector *c)
 	free(c);
 }
 
+/*
+ * CPU cpu's hot element and, read in between two reads of it, element key of
+ * map fd (a histogram or per-syscall entry of that CPU): sys_exit and
+ * sched_switch apply their log to those maps, so the two reads are retried while it did (log_seq odd
+ * or moved), and each logged syscall counts once, in the map or in the log.
+ * A CPU that has not seen the last reset has counted nothing since: its hot
+ * counters and its log are returned empty.
+ */
+static int read_cpu(struct pa_collector *c, int cpu, union pa_bpf_hot *h, int fd, uint32_t key, void *val)
+{
+	int hfd = bpf_map__fd(c->skel->maps.hot), tries;
+	uint32_t hkey = PA_HOT_CPU0 + (uint32_t)cpu, seq;
+	union pa_bpf_hot again;
+
+	for (tries = 0; tries < 1000; tries++) {
+		if (bpf_map_lookup_elem(hfd, &hkey, h) < 0 || bpf_map_lookup_elem(fd, &key, val) < 0 ||
+		    bpf_map_lookup_elem(hfd, &hkey, &again) < 0)
+			return -errno;
+		seq = h->cpu.log_seq;
+		if (!(seq & 1) && again.cpu.log_seq == seq)
+			break;
+	}
+	if (h->cpu.reset_gen != c->kcfg.reset_gen) {
+		memset(&h->cpu.hot, 0, sizeof(h->cpu.hot));
+		h->cpu.log_len = 0;
+	}
+	if (h->cpu.log_len > PA_SYS_LOG_LEN)
+		h->cpu.log_len = PA_SYS_LOG_LEN;
+	return 0;
+}
+
 /* Sum one slot over CPUs into *acc (acc->min meaningful when acc->count). */
 static int sum_slot(struct pa_collector *c, uint32_t slot, struct pa_bpf_stats *acc)
 {
-	int cfd = bpf_map__fd(c->skel->maps.counters), hfd = bpf_map__fd(c->skel->maps.hot), cpu;
+	int cfd = bpf_map__fd(c->skel->maps.counters), hfd = bpf_map__fd(c->skel->maps.hist), cpu, r;
 	int hot = pa_hot_index(slot);
-	unsigned int b;
+	struct pa_bpf_hist *hb;
+	unsigned int b, i;
 
-	for (cpu = 0; cpu < c->ncpu; cpu++) {
-		uint32_t hkey = (uint32_t)cpu * PA_SLOT_MAX + slot;
-
-		if (bpf_map_lookup_elem(bpf_map__fd(c->skel->maps.hist), &hkey, &c->percpu_hist[cpu]) < 0)
-			return -errno;
-	}
 	for (cpu = 0; cpu < c->ncpu; cpu++) {
 		struct pa_bpf_cpu_counters cc;
 		union pa_bpf_hot h;
@@ -481,13 +529,17 @@ static int sum_slot(struct pa_collector *c, uint32_t slot, struct pa_bpf_stats *
 		uint32_t key;
 		uint64_t lo;
 
+		hb = &c->percpu_hist[cpu];
+		r = read_cpu(c, cpu, &h, hfd, (uint32_t)cpu * PA_SLOT_MAX + slot, hb);
+		if (r < 0)
+			return r;
+		for (i = 0; i < h.cpu.log_len; i++) {
+			const struct pa_bpf_sys_log *e = &h.cpu.log[i];
+
+			if (e->slot == slot || (slot == PERF_EVENT_SYSCALL && (e->flags & PA_LOG_SYSCALL)))
+				hb->buckets[pa_hist_bucket(e->dur)]++;
+		}
 		if (hot >= 0) {
-			key = PA_HOT_CPU0 + (uint32_t)cpu;
-			if (bpf_map_lookup_elem(hfd, &key, &h) < 0)
-				return -errno;
-			/* not yet zeroed since the last reset: nothing counted since */
-			if (h.cpu.reset_gen != c->kcfg.reset_gen)
-				memset(&h.cpu.hot, 0, sizeof(h.cpu.hot));
 			s = &h.cpu.hot[hot];
 		} else {
 			key = (uint32_t)cpu;
@@ -495,6 +547,9 @@ static int sum_slot(struct pa_collector *c, uint32_t slot, struct pa_bpf_stats *
 				return -errno;
 			s = &cc.slot[slot];
 		}
+		/* events without a duration keep no buckets: all of them are 0 ns */
+		if (slot == PERF_EVENT_PAGE_FAULT)
+			hb->buckets[0] += s->count;
 		if (s->count) {
 			if (!acc->count || s->min < acc->min)
 				acc->min = s->min;
@@ -515,7 +570,7 @@ static int sum_slot(struct pa_collector *c, uint32_t slot, struct pa_bpf_stats *
 		if (s->last_ns > acc->last_ns)
 			acc->last_ns = s->last_ns;
 		for (b = 0; b < PA_HIST_BUCKETS; b++)
-			acc->buckets[b] += c->percpu_hist[cpu].buckets[b];
+			acc->buckets[b] += hb->buckets[b];
 	}
 	return 0;
 }
@@ -617,29 +672,40 @@ int pa_collector_read_counts(struct pa_collector *c, unsigned int event, struct 
 	return 0;
 }
 
+static void syscall_add(struct pa_bpf_syscall_stats *acc, uint64_t count, uint64_t errors, uint64_t total,
+			uint64_t min, uint64_t max)
+{
+	if (count) {
+		if (!acc->count || min < acc->min)
+			acc->min = min;
+		if (max > acc->max)
+			acc->max = max;
+	}
+	acc->count += count;
+	acc->errors += errors;
+	acc->total += total;
+}
+
 static int sum_syscall(struct pa_collector *c, unsigned int nr, struct pa_bpf_syscall_stats *acc)
 {
-	int cpu;
-	uint32_t key = nr;
+	int sfd = bpf_map__fd(c->skel->maps.syscall_stats), cpu, r;
+	unsigned int i;
 
-	for (cpu = 0; cpu < c->ncpu; cpu++) {
-		key = (uint32_t)cpu * PA_SYSCALL_NR_MAX + nr;
-		if (bpf_map_lookup_elem(bpf_map__fd(c->skel->maps.syscall_stats), &key, &c->percpu_sys[cpu]) < 0)
-			return -errno;
-	}
 	*acc = c->carry_sys[nr];
 	for (cpu = 0; cpu < c->ncpu; cpu++) {
 		const struct pa_bpf_syscall_stats *s = &c->percpu_sys[cpu];
+		union pa_bpf_hot h;
 
-		if (s->count) {
-			if (!acc->count || s->min < acc->min)
-				acc->min = s->min;
-			if (s->max > acc->max)
-				acc->max = s->max;
+		r = read_cpu(c, cpu, &h, sfd, (uint32_t)cpu * PA_SYSCALL_NR_MAX + nr, &c->percpu_sys[cpu]);
+		if (r < 0)
+			return r;
+		syscall_add(acc, s->count, s->errors, s->total, s->min, s->max);
+		for (i = 0; i < h.cpu.log_len; i++) {
+			const struct pa_bpf_sys_log *e = &h.cpu.log[i];
+
+			if ((e->flags & PA_LOG_SYSCALL) && e->nr == nr)
+				syscall_add(acc, 1, !!(e->flags & PA_LOG_ERROR), e->dur, e->dur, e->dur);
 		}
-		acc->count += s->count;
-		acc->errors += s->errors;
-		acc->total += s->total;
 	}
 	return 0;
 }

@@ -27,6 +27,8 @@
 #define PA_DEFAULT_GROUP "perf-analysis"
 #define PA_VERSION "0.1.0"
 
+#define PA_CONFIG_APP_MAX 16 /* program events with thresholds of their own, at once */
+
 /* Everything `configure` and `enable` change; persisted in the store. */
 struct pa_config {
 	bool enabled;
@@ -45,7 +47,27 @@ struct pa_config {
 	uint32_t alert_min_count;          /* fewer operations in a window: latency and error rate not judged
 					    * (one failure in 10 calls is not a 10 % error rate); default 20 */
 	uint32_t overhead_budget_ppm;      /* own CPU share allowed, ppm of machine CPU; default 50000 = 5 %; 0 = off */
+	/*
+	 * Programs' named events with thresholds of their own (issue 8), by
+	 * name; a program event is judged only for the thresholds listed here.
+	 * Unused entries have name "".
+	 */
+	struct pa_app_thresholds {
+		char name[48];
+		uint32_t latency_us;       /* on the latency_quantile_ppm quantile; 0 = not judged */
+		uint32_t throughput;       /* ops/s; 0 = not judged */
+		uint32_t error_rate_pct;   /* failed samples (PERF_EVENT_FAILED) / samples; 0 = not judged */
+		bool throughput_below;     /* alert when throughput falls below (else above) */
+	} app[PA_CONFIG_APP_MAX];
 };
+
+/* The entry of program event `name` in c->app, or NULL. */
+const struct pa_app_thresholds *pa_config_app(const struct pa_config *c, const char *name);
+/*
+ * Set program event t->name's thresholds to *t; all three 0 removes the
+ * entry. 0, or -ENOSPC when PA_CONFIG_APP_MAX names have thresholds already.
+ */
+int pa_config_set_app(struct pa_config *c, const struct pa_app_thresholds *t);
 
 void pa_config_defaults(struct pa_config *c);
 json_t *pa_config_to_json(const struct pa_config *c);
@@ -101,8 +123,17 @@ struct pa_daemon {
 	uint32_t history_retention_s;  /* rows older than this are deleted */
 	struct pa_history *history;    /* history.c's accumulator, NULL until the first tick */
 
-	struct pa_ring *samples;  /* daemon-side queue of drained samples */
+	/*
+	 * Daemon-side queues of drained samples, one per source (issue 8), so
+	 * that a flood from one source cannot overwrite the other's samples:
+	 * kernel samples, and programs' samples (PERF_SAMPLE_F_APP). Each holds
+	 * buffer_size samples; the *_overflow_base count what earlier queues
+	 * lost (a resize discards, and counts, what was still queued).
+	 */
+	struct pa_ring *samples;
 	uint64_t samples_overflow_base;
+	struct pa_ring *app_samples;
+	uint64_t app_samples_overflow_base;
 
 	const char *observe_group, *configure_group; /* names as given, for messages */
 	bool observe_gid_valid, configure_gid_valid;
@@ -131,6 +162,8 @@ int pa_engine_reset(struct pa_daemon *d);
 int pa_engine_apply_config(struct pa_daemon *d);
 void pa_engine_drain(struct pa_daemon *d);
 int pa_engine_samples_resize(struct pa_daemon *d, uint32_t buffer_size);
+/* Samples lost in the daemon's queue of kernel samples (app false) or of programs' samples (app true). */
+uint64_t pa_engine_queue_lost(const struct pa_daemon *d, bool app);
 
 /* methods.c: handle one request line, return the reply line (malloc'd). */
 char *pa_methods_dispatch(struct pa_daemon *d, const struct pa_peer *peer, const char *line, size_t len);
@@ -172,12 +205,29 @@ struct pa_baseline_window {
 	uint64_t start_ns, end_ns, count, total_ns, p50_ns, p99_ns;
 	uint64_t errors, p90_ns, max_ns; /* schema v2; older rows read back p90 = max = p99, errors 0 */
 };
-/* Store baseline `name` (replacing one of that name) covering [period_start_ns, period_end_ns) (monotonic). */
+/*
+ * Program events in a baseline (schema v4) are keyed by name: their summary's
+ * id and their windows' event are a key of the baseline's own, from
+ * PA_STORE_APP_KEY_BASE up (above every live event id).
+ */
+#define PA_STORE_APP_KEY_BASE PERF_EVENT_ID_LIMIT
+/*
+ * Store baseline `name` (replacing one of that name) covering [period_start_ns, period_end_ns) (monotonic).
+ * ev[i] with id >= PA_STORE_APP_KEY_BASE is a program event named ev[i].name, recorded by the processes
+ * programs[i] (comma-separated; programs may be NULL, and is ignored for kernel events).
+ */
 int pa_store_save_baseline(struct pa_store *s, const char *name, uint64_t created_ns, const char *env_json,
 			   uint64_t period_start_ns, uint64_t period_end_ns,
-			   const struct pa_event_summary *ev, unsigned int n_ev,
+			   const struct pa_event_summary *ev, const char *const *programs, unsigned int n_ev,
 			   const struct pa_baseline_window *w, unsigned int n_w);
-/* 0 and *ret for `event` of baseline `name`; -ENOENT if no such baseline. */
+struct pa_baseline_app_event {
+	unsigned int key;   /* the event key of its rows in this baseline */
+	char name[48];
+	char programs[128]; /* process names that recorded it, comma-separated */
+};
+/* The program events of a baseline, by key: the count and *ret (malloc'd; free it), or -EIO/-ENOMEM. */
+int pa_store_baseline_app_events(struct pa_store *s, int64_t baseline_id, struct pa_baseline_app_event **ret);
+/* 0 and *ret for `event` (an id, or a program event's key) of baseline `name`; -ENOENT if no such baseline. */
 int pa_store_load_baseline(struct pa_store *s, const char *name, unsigned int event, struct pa_event_summary *ret,
 			   uint64_t *ret_created_unix);
 int pa_store_count_baselines(struct pa_store *s);
@@ -198,17 +248,34 @@ int pa_store_baseline_windows(struct pa_store *s, int64_t baseline_id, unsigned 
 json_t *pa_store_baseline_list(struct pa_store *s);
 /* Delete baseline `name` and its rows: 0, -ENOENT, -EIO. */
 int pa_store_delete_baseline(struct pa_store *s, const char *name);
-/* Window history (trend): one row per event and history interval; fields in this order (12 x u64). */
+/*
+ * Window history (trend): one row per event and history interval; fields in
+ * this order (12 x u64), then, for a program's named event (issue 8; event
+ * = PA_STORE_APP_KEY_BASE), its name and whether any sample had a duration.
+ * Kernel events have name "" (and timed true when read back).
+ */
 struct pa_history_row {
 	uint64_t event, start_unix_ms, end_unix_ms, windows, count, errors, total_ns, p50_ns, p90_ns, p99_ns, max_ns,
 		completeness;
+	bool timed;
+	char name[48];
 };
-/* Insert rows and delete those that ended before delete_before_unix_ms (0: keep all). 0 or -EIO. */
+/*
+ * Insert rows (a row with a name goes to the programs' history) and delete
+ * those of both that ended before delete_before_unix_ms (0: keep all).
+ * 0 or -EIO.
+ */
 int pa_store_history_add(struct pa_store *s, const struct pa_history_row *rows, unsigned int n,
 			 uint64_t delete_before_unix_ms);
-/* The newest max_rows rows of `event` since from_unix_ms, oldest first: count and *ret (malloc'd), or -errno. */
-int pa_store_history_get(struct pa_store *s, unsigned int event, uint64_t from_unix_ms, unsigned int max_rows,
-			 struct pa_history_row **ret);
+/*
+ * The newest max_rows rows since from_unix_ms, oldest first, of kernel event
+ * `event` (name NULL) or of the program event `name`: count and *ret
+ * (malloc'd), or -errno.
+ */
+int pa_store_history_get(struct pa_store *s, unsigned int event, const char *name, uint64_t from_unix_ms,
+			 unsigned int max_rows, struct pa_history_row **ret);
+/* The program events with history since from_unix_ms, by name: [{name, timed bool}], or NULL on error. */
+json_t *pa_store_history_app_names(struct pa_store *s, uint64_t from_unix_ms);
 struct pa_alert;
 /* Append an alert transition to the alert log; sets a->id. 0 or -EIO. */
 int pa_store_alert_add(struct pa_store *s, struct pa_alert *a);

@@ -47,21 +47,61 @@ void pa_config_defaults(struct pa_config *c)
 	c->overhead_budget_ppm = 50000; /* the seed's promise: under 5 % */
 }
 
+const struct pa_app_thresholds *pa_config_app(const struct pa_config *c, const char *name)
+{
+	for (unsigned int i = 0; i < PA_CONFIG_APP_MAX; i++)
+		if (c->app[i].name[0] && strcmp(c->app[i].name, name) == 0)
+			return &c->app[i];
+	return NULL;
+}
+
+int pa_config_set_app(struct pa_config *c, const struct pa_app_thresholds *t)
+{
+	struct pa_app_thresholds *e = (struct pa_app_thresholds *)pa_config_app(c, t->name);
+	bool any = t->latency_us || t->throughput || t->error_rate_pct;
+
+	for (unsigned int i = 0; !e && any && i < PA_CONFIG_APP_MAX; i++)
+		if (!c->app[i].name[0])
+			e = &c->app[i];
+	if (!e)
+		return any ? -ENOSPC : 0;
+	if (any) {
+		*e = *t;
+		e->throughput_below = t->throughput && t->throughput_below;
+	} else {
+		memset(e, 0, sizeof(*e));
+	}
+	return 0;
+}
+
 /* The alert settings of `c`, added to `o` (the configuration object). */
 static json_t *alert_config_json(json_t *o, const struct pa_config *c)
 {
-	json_t *ev = json_object();
+	json_t *ev = json_object(), *app = json_object();
 
-	if (!o || !ev) {
+	if (!o || !ev || !app) {
 		json_decref(ev);
+		json_decref(app);
 		return o;
 	}
 	for (unsigned int e = 0; e < PERF_EVENT_MAX; e++)
 		if (c->event_latency_us[e])
 			json_object_set_new(ev, pa_event_info(e)->name, json_integer(c->event_latency_us[e]));
+	for (unsigned int i = 0; i < PA_CONFIG_APP_MAX; i++)
+		if (c->app[i].name[0] && c->app[i].latency_us)
+			json_object_set_new(ev, c->app[i].name, json_integer(c->app[i].latency_us));
+	/* Programs' events: every threshold of each, by name (0 = not judged). */
+	for (unsigned int i = 0; i < PA_CONFIG_APP_MAX; i++)
+		if (c->app[i].name[0])
+			json_object_set_new(app, c->app[i].name,
+					    json_pack("{sI sI sb sI}", "latency_us", (json_int_t)c->app[i].latency_us,
+						      "throughput", (json_int_t)c->app[i].throughput,
+						      "throughput_below", c->app[i].throughput_below,
+						      "error_rate_pct", (json_int_t)c->app[i].error_rate_pct));
 	json_object_set_new(o, "latency_quantile_ppm", json_integer(c->latency_quantile_ppm));
 	json_object_set_new(o, "throughput_below", json_boolean(c->throughput_below));
 	json_object_set_new(o, "event_latency_threshold_us", ev);
+	json_object_set_new(o, "app_thresholds", app);
 	json_object_set_new(o, "alert_event_mask", json_integer(c->alert_event_mask));
 	json_object_set_new(o, "alert_fire_windows", json_integer(c->alert_fire_windows));
 	json_object_set_new(o, "alert_resolve_windows", json_integer(c->alert_resolve_windows));
@@ -96,12 +136,12 @@ static uint32_t round_pow2(uint32_t v)
 	return p;
 }
 
-int pa_engine_samples_resize(struct pa_daemon *d, uint32_t buffer_size)
+/* Replace *rp with an empty ring of `cap` samples; what the old one lost or still held goes to *base. */
+static int queue_resize(struct pa_ring **rp, uint64_t *base, uint32_t cap)
 {
-	uint32_t cap = round_pow2(buffer_size ? buffer_size : 2);
 	struct pa_ring *r;
 
-	if (d->samples && d->samples->mask + 1 == cap)
+	if (*rp && (*rp)->mask + 1 == cap)
 		return 0;
 	r = aligned_alloc(64, (PA_RING_BYTES(cap) + 63) & ~(size_t)63);
 	if (!r)
@@ -110,11 +150,26 @@ int pa_engine_samples_resize(struct pa_daemon *d, uint32_t buffer_size)
 		free(r);
 		return -EINVAL;
 	}
-	if (d->samples)
-		d->samples_overflow_base += pa_ring_overruns(d->samples);
-	free(d->samples);
-	d->samples = r;
+	if (*rp)
+		*base += pa_ring_overruns(*rp) + pa_ring_count(*rp); /* queued samples are discarded: counted */
+	free(*rp);
+	*rp = r;
 	return 0;
+}
+
+int pa_engine_samples_resize(struct pa_daemon *d, uint32_t buffer_size)
+{
+	uint32_t cap = round_pow2(buffer_size ? buffer_size : 2);
+	int r = queue_resize(&d->samples, &d->samples_overflow_base, cap);
+
+	return r < 0 ? r : queue_resize(&d->app_samples, &d->app_samples_overflow_base, cap);
+}
+
+uint64_t pa_engine_queue_lost(const struct pa_daemon *d, bool app)
+{
+	const struct pa_ring *r = app ? d->app_samples : d->samples;
+
+	return (app ? d->app_samples_overflow_base : d->samples_overflow_base) + (r ? pa_ring_overruns(r) : 0);
 }
 
 int pa_engine_init(struct pa_daemon *d)
@@ -143,6 +198,8 @@ void pa_engine_done(struct pa_daemon *d)
 	}
 	free(d->samples);
 	d->samples = NULL;
+	free(d->app_samples);
+	d->app_samples = NULL;
 }
 
 int pa_engine_read(struct pa_daemon *d, unsigned int event, struct pa_stats *ret)
@@ -159,6 +216,7 @@ int pa_engine_read(struct pa_daemon *d, unsigned int event, struct pa_stats *ret
 void pa_engine_tick(struct pa_daemon *d)
 {
 	uint64_t now = pa_now_ns();
+	uint64_t closed_start = d->window_start_ns;
 	struct pa_stats cur;
 	struct pa_window w;
 
@@ -179,7 +237,7 @@ void pa_engine_tick(struct pa_daemon *d)
 	}
 	d->window_start_ns = now;
 	pa_history_tick(d); /* issue 5: window history for trend */
-	pa_alerts_tick(d);
+	pa_alerts_tick(d, closed_start);
 }
 
 void pa_engine_summary(struct pa_daemon *d, unsigned int event, const struct pa_stats *s,

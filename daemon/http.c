@@ -210,7 +210,7 @@ int pa_http_metrics(struct pa_daemon *d, char **ret, size_t *ret_len)
 	struct pa_stats *stats = calloc(PERF_EVENT_MAX, sizeof(*stats));
 	struct pa_export_overhead ov = { 0 };
 	struct pa_collector_overhead cov;
-	struct pa_export_drop drops[2];
+	struct pa_export_drop drops[3];
 	struct pa_export_alert alerts[PA_ALERTS_EXPORT_MAX];
 	size_t n_alerts;
 	uint64_t dropped = 0;
@@ -227,10 +227,10 @@ int pa_http_metrics(struct pa_daemon *d, char **ret, size_t *ret_len)
 			pa_stats_reset(&stats[e]);
 		dropped += stats[e].dropped;
 	}
-	/* The two places samples are lost: the kernel's ring buffer, the daemon's queue. */
+	/* Where samples are lost: the kernel's ring buffer, the daemon's queues (kernel samples, programs') */
 	drops[0] = (struct pa_export_drop){ "ring_reserve", dropped };
-	drops[1] = (struct pa_export_drop){ "queue_overflow",
-					    d->samples ? d->samples_overflow_base + pa_ring_overruns(d->samples) : 0 };
+	drops[1] = (struct pa_export_drop){ "queue_overflow", pa_engine_queue_lost(d, false) };
+	drops[2] = (struct pa_export_drop){ "app_queue_overflow", pa_engine_queue_lost(d, true) }; /* programs' queue */
 	getrusage(RUSAGE_SELF, &ru);
 	ov.cpu_ns = (uint64_t)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000000ull +
 		    (uint64_t)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1000ull;
@@ -246,7 +246,7 @@ int pa_http_metrics(struct pa_daemon *d, char **ret, size_t *ret_len)
 		return -ENOMEM;
 	}
 	r = pa_export_prom(f, &(struct pa_export_metrics){
-		.stats = stats, .n_stats = PERF_EVENT_MAX, .drops = drops, .n_drops = 2, .overhead = &ov,
+		.stats = stats, .n_stats = PERF_EVENT_MAX, .drops = drops, .n_drops = 3, .overhead = &ov,
 		.alerts = n_alerts ? alerts : NULL, .n_alerts = n_alerts,
 	});
 	if (fclose(f) != 0 && r == 0)

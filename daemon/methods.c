@@ -103,7 +103,7 @@ static int m_status(struct call *c, json_t **ret)
 			 "dropped", (json_int_t)dropped, "sampled_out", (json_int_t)sampled_out,
 			 "lost", (json_int_t)lost,
 			 "queue_overwritten",
-			 (json_int_t)(d->samples ? d->samples_overflow_base + pa_ring_overruns(d->samples) : 0),
+			 (json_int_t)(pa_engine_queue_lost(d, false) + pa_engine_queue_lost(d, true)),
 			 "window_ms", (json_int_t)(d->window_ns / 1000000), "windows", (json_int_t)d->n_windows,
 			 "overhead",
 			 "cpu_ns", (json_int_t)((ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000000ll +
@@ -115,6 +115,9 @@ static int m_status(struct call *c, json_t **ret)
 	if (*ret) {
 		json_object_set_new(json_object_get(*ret, "overhead"), "budget", pa_alerts_overhead_json(d));
 		json_object_set_new(*ret, "active_alerts", pa_alerts_active_json(d));
+		json_object_set_new(*ret, "queue_overwritten_by_source",
+				    json_pack("{sI sI}", "kernel", (json_int_t)pa_engine_queue_lost(d, false),
+					      "app", (json_int_t)pa_engine_queue_lost(d, true)));
 	}
 	return *ret ? 0 : fail(c, ENOMEM, "out of memory");
 }
@@ -172,13 +175,65 @@ static int m_enable(struct call *c, json_t **ret)
 	return 0;
 }
 
+/*
+ * The program event named by request parameter `param` (issue 8): 0 with
+ * *ret_name (NULL when the parameter is absent), or the fail() code when the
+ * name is not a program event's (perf_event_register's rules).
+ */
+static int app_event_param(struct call *c, const char *param, const char **ret_name)
+{
+	struct pa_event_table *scratch;
+	const char *name;
+	bool ok;
+
+	*ret_name = NULL;
+	if (!pa_param_string(c->req, param, &name))
+		return 0;
+	scratch = calloc(1, sizeof(*scratch));
+	if (!scratch)
+		return fail(c, ENOMEM, "out of memory");
+	ok = pa_event_register(scratch, name) >= 0; /* registering into a scratch table only checks the name */
+	free(scratch);
+	if (!ok)
+		return fail(c, EINVAL, "configure: %s '%s' is not a program event name (1-47 bytes of [A-Za-z0-9_.:-], "
+			    "not starting with a digit, not a kernel event's name)", param, name);
+	*ret_name = name;
+	return 0;
+}
+
+enum app_metric { APP_LATENCY, APP_THROUGHPUT, APP_ERROR_RATE };
+
+/* Set one threshold of program event `name` in `next` (0 removes it); below < 0 keeps the direction. */
+static int set_app_threshold(struct call *c, struct pa_config *next, const char *name, enum app_metric m,
+			     uint32_t v, int below)
+{
+	const struct pa_app_thresholds *cur = pa_config_app(next, name);
+	struct pa_app_thresholds t = { 0 };
+
+	if (cur)
+		t = *cur;
+	snprintf(t.name, sizeof(t.name), "%s", name);
+	if (m == APP_LATENCY)
+		t.latency_us = v;
+	else if (m == APP_ERROR_RATE)
+		t.error_rate_pct = v;
+	else
+		t.throughput = v;
+	if (m == APP_THROUGHPUT && below >= 0)
+		t.throughput_below = below != 0;
+	if (pa_config_set_app(next, &t) < 0)
+		return fail(c, EINVAL, "configure: %d program events have thresholds already; remove one first "
+			    "(set its thresholds to 0)", PA_CONFIG_APP_MAX);
+	return 0;
+}
+
 static int m_configure(struct call *c, json_t **ret)
 {
 	struct pa_config next = c->d->cfg;
-	const char *comm;
+	const char *comm, *ev_name = NULL, *thr_name = NULL, *err_name = NULL;
 	uint64_t v, ev = UINT64_MAX;
 	bool b;
-	int r;
+	int r, below;
 
 	if (pa_param_uint(c->req, "sample_rate", &v))
 		next.cc.sample_rate = (uint32_t)v;
@@ -201,18 +256,46 @@ static int m_configure(struct call *c, json_t **ret)
 	if (pa_param_uint(c->req, "latency_event", &ev) && ev >= PERF_EVENT_MAX)
 		return fail(c, EINVAL, "configure: latency_event %llu is not a kernel event (0-%d)",
 			    (unsigned long long)ev, PERF_EVENT_MAX - 1);
+	if ((r = app_event_param(c, "latency_event_name", &ev_name)) < 0 ||
+	    (r = app_event_param(c, "throughput_event_name", &thr_name)) < 0 ||
+	    (r = app_event_param(c, "error_rate_event_name", &err_name)) < 0)
+		return r;
+	if (ev_name && ev < PERF_EVENT_MAX)
+		return fail(c, EINVAL, "configure: give latency_event or latency_event_name, not both");
 	if (pa_param_uint(c->req, "latency_threshold_us", &v)) {
 		if (ev < PERF_EVENT_MAX)
 			next.event_latency_us[ev] = (uint32_t)v;
-		else
+		else if (ev_name && (r = set_app_threshold(c, &next, ev_name, APP_LATENCY, (uint32_t)v, -1)) < 0)
+			return r;
+		else if (!ev_name)
 			next.latency_threshold_us = (uint32_t)v;
-	} else if (ev < PERF_EVENT_MAX) {
+	} else if (ev < PERF_EVENT_MAX || ev_name) {
 		return fail(c, EINVAL, "configure: latency_event needs latency_threshold_us (the event's threshold)");
 	}
 	if (pa_param_uint(c->req, "latency_quantile_ppm", &v))
 		next.latency_quantile_ppm = v ? (uint32_t)v : 990000;
-	if (pa_param_bool(c->req, "throughput_below", &b))
-		next.throughput_below = b;
+	/* With throughput_event_name, throughput_threshold and throughput_below are that program event's. */
+	below = pa_param_bool(c->req, "throughput_below", &b) ? b : -1;
+	if (pa_param_uint(c->req, "throughput_threshold", &v)) {
+		if (thr_name && (r = set_app_threshold(c, &next, thr_name, APP_THROUGHPUT, (uint32_t)v, below)) < 0)
+			return r;
+		else if (!thr_name)
+			next.throughput_threshold = (uint32_t)v;
+	} else if (thr_name) {
+		return fail(c, EINVAL, "configure: throughput_event_name needs throughput_threshold (the event's "
+			    "threshold)");
+	}
+	if (!thr_name && below >= 0)
+		next.throughput_below = (uint32_t)below;
+	if (pa_param_uint(c->req, "error_rate_threshold_pct", &v)) {
+		if (err_name && (r = set_app_threshold(c, &next, err_name, APP_ERROR_RATE, (uint32_t)v, -1)) < 0)
+			return r;
+		else if (!err_name)
+			next.error_rate_threshold_pct = (uint32_t)v;
+	} else if (err_name) {
+		return fail(c, EINVAL, "configure: error_rate_event_name needs error_rate_threshold_pct (the event's "
+			    "threshold)");
+	}
 	if (pa_param_uint(c->req, "alert_event_mask", &v))
 		next.alert_event_mask = (uint32_t)v;
 	if (pa_param_uint(c->req, "alert_fire_windows", &v)) {
@@ -229,10 +312,6 @@ static int m_configure(struct call *c, json_t **ret)
 		next.alert_min_count = (uint32_t)v;
 	if (pa_param_uint(c->req, "overhead_budget_ppm", &v))
 		next.overhead_budget_ppm = (uint32_t)v;
-	if (pa_param_uint(c->req, "throughput_threshold", &v))
-		next.throughput_threshold = (uint32_t)v;
-	if (pa_param_uint(c->req, "error_rate_threshold_pct", &v))
-		next.error_rate_threshold_pct = (uint32_t)v;
 	if (pa_param_uint(c->req, "regression_threshold_pct", &v))
 		next.regression_threshold_pct = (uint32_t)v;
 	r = commit_config(c, &next);
@@ -374,32 +453,63 @@ static int m_check_regression(struct call *c, json_t **ret)
 	return pa_rx_check_regression(c->d, c->peer, c->req, &c->err, ret);
 }
 
+static json_t *sample_json(const struct perf_sample *s)
+{
+	const char *name = pa_event_name(NULL, s->event);
+
+	return json_pack("{sI sI sI ss sI sI sI sI sI sI}",
+			 "timestamp_ns", (json_int_t)s->timestamp_ns, "duration_ns", (json_int_t)s->duration_ns,
+			 "event", (json_int_t)s->event, "name", name ? name : "user",
+			 "cpu", (json_int_t)s->cpu, "task_id", (json_int_t)s->task_id,
+			 "thread_id", (json_int_t)s->thread_id, "data1", (json_int_t)s->data1,
+			 "data2", (json_int_t)s->data2, "flags", (json_int_t)s->flags);
+}
+
+/*
+ * Up to `max` samples from the two queues (kernel, programs), in time order.
+ * When both hold more than max together, each gives a share proportional to
+ * what it holds, so that neither source starves the other's reader.
+ */
 static int m_samples(struct call *c, json_t **ret)
 {
 	struct pa_daemon *d = c->d;
-	struct perf_sample buf[256];
-	uint64_t max = 1024;
-	json_t *a = json_array();
-	uint32_t n;
+	struct perf_sample *k = NULL, *a = NULL;
+	uint64_t max = 1024, nk, na;
+	uint32_t gk, ga, i = 0, j = 0;
+	json_t *arr = json_array();
 
 	(void)pa_param_uint(c->req, "max", &max);
 	pa_engine_drain(d);
-	while (a && max > 0 && (n = pa_ring_pop(d->samples, buf, max < 256 ? (uint32_t)max : 256)) > 0) {
-		for (uint32_t i = 0; i < n; i++) {
-			const struct perf_sample *s = &buf[i];
-			const char *name = pa_event_name(NULL, s->event);
-
-			json_array_append_new(a, json_pack("{sI sI sI ss sI sI sI sI sI sI}",
-				"timestamp_ns", (json_int_t)s->timestamp_ns, "duration_ns", (json_int_t)s->duration_ns,
-				"event", (json_int_t)s->event, "name", name ? name : "user",
-				"cpu", (json_int_t)s->cpu, "task_id", (json_int_t)s->task_id,
-				"thread_id", (json_int_t)s->thread_id, "data1", (json_int_t)s->data1,
-				"data2", (json_int_t)s->data2, "flags", (json_int_t)s->flags));
-		}
-		max -= n;
+	pa_apps_poll(d);
+	nk = pa_ring_count(d->samples);
+	na = pa_ring_count(d->app_samples);
+	if (nk + na > max) {
+		na = (max * na + nk + na - 1) / (nk + na);
+		nk = max - na;
 	}
-	*ret = json_pack("{so sI sI}", "samples", a, "remaining", (json_int_t)pa_ring_count(d->samples),
-			 "dropped", (json_int_t)(d->samples_overflow_base + pa_ring_overruns(d->samples)));
+	k = malloc((nk + 1) * sizeof(*k));
+	a = malloc((na + 1) * sizeof(*a));
+	if (!arr || !k || !a) {
+		free(k);
+		free(a);
+		json_decref(arr);
+		return fail(c, ENOMEM, "out of memory");
+	}
+	gk = nk ? pa_ring_pop(d->samples, k, (uint32_t)nk) : 0;
+	ga = na ? pa_ring_pop(d->app_samples, a, (uint32_t)na) : 0;
+	while (i < gk || j < ga)
+		json_array_append_new(arr, sample_json(j >= ga || (i < gk && k[i].timestamp_ns <= a[j].timestamp_ns) ?
+						       &k[i++] : &a[j++]));
+	free(k);
+	free(a);
+	*ret = json_pack("{so sI sI s{s{sI sI} s{sI sI}}}", "samples", arr,
+			 "remaining", (json_int_t)(pa_ring_count(d->samples) + pa_ring_count(d->app_samples)),
+			 "dropped", (json_int_t)(pa_engine_queue_lost(d, false) + pa_engine_queue_lost(d, true)),
+			 "queues",
+			 "kernel", "remaining", (json_int_t)pa_ring_count(d->samples),
+			 "dropped", (json_int_t)pa_engine_queue_lost(d, false),
+			 "app", "remaining", (json_int_t)pa_ring_count(d->app_samples),
+			 "dropped", (json_int_t)pa_engine_queue_lost(d, true));
 	return *ret ? 0 : fail(c, ENOMEM, "out of memory");
 }
 

@@ -19,7 +19,7 @@
 #include "alerts.h"
 #include "daemon.h"
 
-#define SCHEMA_VERSION 3
+#define SCHEMA_VERSION 5
 
 struct pa_store {
 	sqlite3 *db;
@@ -65,6 +65,30 @@ static const char schema_v3[] =
 	"  id INTEGER PRIMARY KEY, fired_id INTEGER, time_unix_ns INTEGER, window_start_ns INTEGER,"
 	"  window_end_ns INTEGER, event INTEGER, event_name TEXT, metric INTEGER, state INTEGER, value REAL,"
 	"  threshold REAL, quantile_ppm INTEGER, below INTEGER, completeness INTEGER, message TEXT);";
+
+/*
+ * v3 -> v4 (issue 8): program events in baselines. A program's event ids are
+ * per registration, so its rows are keyed by name: `event` is a key of the
+ * baseline's own >= PA_STORE_APP_KEY_BASE (never a live id), `source` is
+ * 'app', `name` the event's name and `programs` the process names that
+ * recorded it. Rows written before keep NULL there: kernel events, by id.
+ */
+static const char schema_v4[] =
+	"ALTER TABLE baseline_events ADD COLUMN name TEXT;"
+	"ALTER TABLE baseline_events ADD COLUMN source TEXT;"
+	"ALTER TABLE baseline_events ADD COLUMN programs TEXT;";
+
+/*
+ * v4 -> v5 (issue 8): window history of programs' named events, by name (a
+ * program's event ids and pids change from run to run), merged over every
+ * program that recorded the name. The same figures as `history`, plus
+ * whether any sample had a duration. Kernel rows stay in `history`.
+ */
+static const char schema_v5[] =
+	"CREATE TABLE IF NOT EXISTS app_history ("
+	"  name TEXT NOT NULL, start_unix_ms INTEGER NOT NULL, end_unix_ms INTEGER NOT NULL,"
+	"  windows INTEGER, count INTEGER, errors INTEGER, total_ns INTEGER, p50_ns INTEGER, p90_ns INTEGER,"
+	"  p99_ns INTEGER, max_ns INTEGER, completeness INTEGER, timed INTEGER, PRIMARY KEY (name, start_unix_ms));";
 
 static int exec(struct pa_store *s, const char *sql)
 {
@@ -123,6 +147,10 @@ static int migrate(struct pa_store *s, char *err, size_t errlen)
 	if (v < 2 && exec(s, schema_v2) < 0)
 		goto fail_rollback;
 	if (v < 3 && exec(s, schema_v3) < 0)
+		goto fail_rollback;
+	if (v < 4 && exec(s, schema_v4) < 0)
+		goto fail_rollback;
+	if (v < 5 && exec(s, schema_v5) < 0)
 		goto fail_rollback;
 	snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", SCHEMA_VERSION);
 	if (exec(s, sql) < 0 || pa_store_commit(s) < 0)
@@ -199,6 +227,46 @@ static const struct {
 #undef K
 };
 
+/*
+ * Config keys of programs' thresholds (issue 8): a prefix + the event's name.
+ * A throughput row's text is "below" when it alerts below the threshold.
+ */
+#define APP_LATENCY_KEY "app_latency_us."
+#define APP_THROUGHPUT_KEY "app_throughput."
+#define APP_ERROR_RATE_KEY "app_error_rate_pct."
+
+/* Apply one program-threshold row (key, v, text) to cfg; false if the key is not one. */
+static bool load_app_threshold(struct pa_config *cfg, const char *key, sqlite3_int64 v, const char *text)
+{
+	static const char *const prefixes[] = { APP_LATENCY_KEY, APP_THROUGHPUT_KEY, APP_ERROR_RATE_KEY };
+	const struct pa_app_thresholds *cur;
+	struct pa_app_thresholds t = { 0 };
+	unsigned int m;
+
+	for (m = 0; m < 3; m++)
+		if (strncmp(key, prefixes[m], strlen(prefixes[m])) == 0)
+			break;
+	if (m == 3)
+		return false;
+	key += strlen(prefixes[m]);
+	if (v <= 0 || v > UINT32_MAX || strlen(key) >= sizeof(t.name))
+		return true;
+	cur = pa_config_app(cfg, key);
+	if (cur)
+		t = *cur;
+	snprintf(t.name, sizeof(t.name), "%s", key);
+	if (m == 0) {
+		t.latency_us = (uint32_t)v;
+	} else if (m == 1) {
+		t.throughput = (uint32_t)v;
+		t.throughput_below = text && strcmp(text, "below") == 0;
+	} else {
+		t.error_rate_pct = v > 100 ? 100 : (uint32_t)v;
+	}
+	(void)pa_config_set_app(cfg, &t);
+	return true;
+}
+
 int pa_store_load_config(struct pa_store *s, struct pa_config *cfg)
 {
 	sqlite3_stmt *st;
@@ -219,6 +287,8 @@ int pa_store_load_config(struct pa_store *s, struct pa_config *cfg)
 			cfg->cc.filter_children = v != 0;
 		else if (strcmp(key, "filter_comm") == 0)
 			snprintf(cfg->cc.filter_comm, sizeof(cfg->cc.filter_comm), "%s", text ? text : "");
+		else if (load_app_threshold(cfg, key, v, text))
+			continue;
 		for (size_t i = 0; i < sizeof(config_keys) / sizeof(config_keys[0]); i++)
 			if (strcmp(key, config_keys[i].key) == 0)
 				*(uint32_t *)((char *)cfg + config_keys[i].off) = (uint32_t)v;
@@ -252,6 +322,25 @@ int pa_store_save_config(struct pa_store *s, const struct pa_config *cfg)
 	r |= put(st, "filter_comm", 0, cfg->cc.filter_comm);
 	for (size_t i = 0; i < sizeof(config_keys) / sizeof(config_keys[0]); i++)
 		r |= put(st, config_keys[i].key, *(const uint32_t *)((const char *)cfg + config_keys[i].off), NULL);
+	/* Programs' thresholds: the set is replaced (a removed one must not come back at the next start). */
+	r |= exec(s, "DELETE FROM config WHERE key LIKE '" APP_LATENCY_KEY "%' OR key LIKE '" APP_THROUGHPUT_KEY "%' "
+		  "OR key LIKE '" APP_ERROR_RATE_KEY "%'");
+	for (unsigned int i = 0; i < PA_CONFIG_APP_MAX; i++) {
+		const struct pa_app_thresholds *t = &cfg->app[i];
+		char key[96];
+
+		if (!t->name[0])
+			continue;
+		snprintf(key, sizeof(key), APP_LATENCY_KEY "%s", t->name);
+		if (t->latency_us)
+			r |= put(st, key, t->latency_us, NULL);
+		snprintf(key, sizeof(key), APP_THROUGHPUT_KEY "%s", t->name);
+		if (t->throughput)
+			r |= put(st, key, t->throughput, t->throughput_below ? "below" : "above");
+		snprintf(key, sizeof(key), APP_ERROR_RATE_KEY "%s", t->name);
+		if (t->error_rate_pct)
+			r |= put(st, key, t->error_rate_pct, NULL);
+	}
 	sqlite3_finalize(st);
 	return r ? -EIO : 0;
 }
@@ -316,7 +405,7 @@ json_t *pa_store_audit_list(struct pa_store *s, unsigned int limit)
 
 int pa_store_save_baseline(struct pa_store *s, const char *name, uint64_t created_ns, const char *env_json,
 			   uint64_t period_start_ns, uint64_t period_end_ns,
-			   const struct pa_event_summary *ev, unsigned int n_ev,
+			   const struct pa_event_summary *ev, const char *const *programs, unsigned int n_ev,
 			   const struct pa_baseline_window *w, unsigned int n_w)
 {
 	sqlite3_stmt *st = NULL;
@@ -343,8 +432,11 @@ int pa_store_save_baseline(struct pa_store *s, const char *name, uint64_t create
 		goto out;
 	id = sqlite3_last_insert_rowid(s->db);
 	sqlite3_finalize(st);
-	if (sqlite3_prepare_v2(s->db, "INSERT INTO baseline_events VALUES "
-			       "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(s->db, "INSERT INTO baseline_events (baseline_id, event, count, errors, total_ns, "
+			       "min_ns, max_ns, avg_ns, p50_ns, p90_ns, p99_ns, p999_ns, last_timestamp_ns, dropped, "
+			       "sampled_out, lost, samples, completeness, has_duration, available, name, source, programs) "
+			       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+			       -1, &st, NULL) != SQLITE_OK)
 		return -EIO;
 	for (unsigned int i = 0; i < n_ev; i++) {
 		const struct pa_event_summary *e = &ev[i];
@@ -356,8 +448,16 @@ int pa_store_save_baseline(struct pa_store *s, const char *name, uint64_t create
 		sqlite3_reset(st);
 		sqlite3_bind_int64(st, 1, id);
 		sqlite3_bind_int64(st, 2, e->id);
+		bool app = e->id >= PA_STORE_APP_KEY_BASE;
+
 		for (unsigned int k = 0; k < sizeof(v) / sizeof(v[0]); k++)
 			sqlite3_bind_int64(st, 3 + (int)k, (sqlite3_int64)v[k]);
+		sqlite3_bind_text(st, 21, e->name, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, 22, app ? "app" : "kernel", -1, SQLITE_STATIC);
+		if (programs && programs[i])
+			sqlite3_bind_text(st, 23, programs[i], -1, SQLITE_TRANSIENT);
+		else
+			sqlite3_bind_null(st, 23);
 		if (sqlite3_step(st) != SQLITE_DONE)
 			goto out;
 	}
@@ -398,7 +498,7 @@ int pa_store_load_baseline(struct pa_store *s, const char *name, unsigned int ev
 
 	if (sqlite3_prepare_v2(s->db, "SELECT b.created_unix, e.count, e.errors, e.total_ns, e.min_ns, e.max_ns, "
 			       "e.avg_ns, e.p50_ns, e.p90_ns, e.p99_ns, e.p999_ns, e.last_timestamp_ns, e.dropped, "
-			       "e.sampled_out, e.lost, e.samples, e.completeness, e.has_duration, e.available "
+			       "e.sampled_out, e.lost, e.samples, e.completeness, e.has_duration, e.available, e.name "
 			       "FROM baselines b LEFT JOIN baseline_events e ON e.baseline_id = b.id AND e.event = ? "
 			       "WHERE b.name = ?", -1, &st, NULL) != SQLITE_OK)
 		return -EIO;
@@ -417,6 +517,8 @@ int pa_store_load_baseline(struct pa_store *s, const char *name, unsigned int ev
 		e.completeness = sqlite3_column_int(st, 16);
 		e.has_duration = sqlite3_column_int(st, 17) != 0;
 		e.available = sqlite3_column_int(st, 18) != 0;
+		if (sqlite3_column_text(st, 19))
+			snprintf(e.name, sizeof(e.name), "%s", (const char *)sqlite3_column_text(st, 19));
 		if (ret_created_unix)
 			*ret_created_unix = (uint64_t)sqlite3_column_int64(st, 0);
 		*ret = e;
@@ -426,6 +528,42 @@ int pa_store_load_baseline(struct pa_store *s, const char *name, unsigned int ev
 	}
 	sqlite3_finalize(st);
 	return r;
+}
+
+int pa_store_baseline_app_events(struct pa_store *s, int64_t baseline_id, struct pa_baseline_app_event **ret)
+{
+	struct pa_baseline_app_event *a = NULL, *na;
+	size_t n = 0, cap = 0;
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(s->db, "SELECT event, name, coalesce(programs, '') FROM baseline_events "
+			       "WHERE baseline_id = ? AND source = 'app' AND name IS NOT NULL ORDER BY event",
+			       -1, &st, NULL) != SQLITE_OK)
+		return -EIO;
+	sqlite3_bind_int64(st, 1, baseline_id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (n == cap) {
+			cap = cap ? 2 * cap : 16;
+			na = realloc(a, cap * sizeof(*a));
+			if (!na) {
+				rc = SQLITE_NOMEM;
+				break;
+			}
+			a = na;
+		}
+		a[n].key = (unsigned int)sqlite3_column_int64(st, 0);
+		snprintf(a[n].name, sizeof(a[n].name), "%s", (const char *)sqlite3_column_text(st, 1));
+		snprintf(a[n].programs, sizeof(a[n].programs), "%s", (const char *)sqlite3_column_text(st, 2));
+		n++;
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		free(a);
+		return rc == SQLITE_NOMEM ? -ENOMEM : -EIO;
+	}
+	*ret = a;
+	return (int)n;
 }
 
 int pa_store_count_baselines(struct pa_store *s)
@@ -571,35 +709,52 @@ int pa_store_delete_baseline(struct pa_store *s, const char *name)
 int pa_store_history_add(struct pa_store *s, const struct pa_history_row *rows, unsigned int n,
 			 uint64_t delete_before_unix_ms)
 {
-	sqlite3_stmt *st = NULL;
+	sqlite3_stmt *st = NULL, *app = NULL;
 	int r = -EIO;
 
 	if (sqlite3_prepare_v2(s->db, "INSERT OR REPLACE INTO history VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-			       -1, &st, NULL) != SQLITE_OK)
-		return -EIO;
+			       -1, &st, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(s->db, "INSERT OR REPLACE INTO app_history VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+			       -1, &app, NULL) != SQLITE_OK)
+		goto out;
 	for (unsigned int i = 0; i < n; i++) {
 		const struct pa_history_row *h = &rows[i];
 		const uint64_t v[] = { h->event, h->start_unix_ms, h->end_unix_ms, h->windows, h->count, h->errors,
 				       h->total_ns, h->p50_ns, h->p90_ns, h->p99_ns, h->max_ns, h->completeness };
+		/* A program event's row: its name takes the event's place, and whether it is timed follows. */
+		sqlite3_stmt *q = h->name[0] ? app : st;
 
-		sqlite3_reset(st);
+		sqlite3_reset(q);
 		for (unsigned int k = 0; k < sizeof(v) / sizeof(v[0]); k++)
-			sqlite3_bind_int64(st, 1 + (int)k, (sqlite3_int64)v[k]);
-		if (sqlite3_step(st) != SQLITE_DONE)
+			sqlite3_bind_int64(q, 1 + (int)k, (sqlite3_int64)v[k]);
+		if (h->name[0]) {
+			sqlite3_bind_text(q, 1, h->name, -1, SQLITE_TRANSIENT);
+			sqlite3_bind_int64(q, 13, h->timed);
+		}
+		if (sqlite3_step(q) != SQLITE_DONE)
 			goto out;
 	}
 	sqlite3_finalize(st);
-	st = NULL;
+	sqlite3_finalize(app);
+	st = app = NULL;
 	if (delete_before_unix_ms) {
-		if (sqlite3_prepare_v2(s->db, "DELETE FROM history WHERE end_unix_ms < ?", -1, &st, NULL) != SQLITE_OK)
-			return -EIO;
-		sqlite3_bind_int64(st, 1, (sqlite3_int64)delete_before_unix_ms);
-		if (sqlite3_step(st) != SQLITE_DONE)
-			goto out;
+		static const char *const del[] = { "DELETE FROM history WHERE end_unix_ms < ?",
+						   "DELETE FROM app_history WHERE end_unix_ms < ?" };
+
+		for (unsigned int k = 0; k < 2; k++) {
+			if (sqlite3_prepare_v2(s->db, del[k], -1, &st, NULL) != SQLITE_OK)
+				goto out;
+			sqlite3_bind_int64(st, 1, (sqlite3_int64)delete_before_unix_ms);
+			if (sqlite3_step(st) != SQLITE_DONE)
+				goto out;
+			sqlite3_finalize(st);
+			st = NULL;
+		}
 	}
 	r = 0;
 out:
 	sqlite3_finalize(st);
+	sqlite3_finalize(app);
 	return r;
 }
 
@@ -633,8 +788,8 @@ int pa_store_alert_add(struct pa_store *s, struct pa_alert *a)
 	return r;
 }
 
-int pa_store_history_get(struct pa_store *s, unsigned int event, uint64_t from_unix_ms, unsigned int max_rows,
-			 struct pa_history_row **ret)
+int pa_store_history_get(struct pa_store *s, unsigned int event, const char *name, uint64_t from_unix_ms,
+			 unsigned int max_rows, struct pa_history_row **ret)
 {
 	struct pa_history_row *rows = NULL, *nr;
 	size_t n = 0, cap = 0;
@@ -642,12 +797,19 @@ int pa_store_history_get(struct pa_store *s, unsigned int event, uint64_t from_u
 	int rc;
 
 	/* The newest max_rows, oldest first. */
-	if (sqlite3_prepare_v2(s->db, "SELECT * FROM (SELECT event, start_unix_ms, end_unix_ms, windows, count, errors, "
-			       "total_ns, p50_ns, p90_ns, p99_ns, max_ns, completeness FROM history WHERE event = ? "
+	if (sqlite3_prepare_v2(s->db, name ?
+			       "SELECT * FROM (SELECT 0, start_unix_ms, end_unix_ms, windows, count, errors, total_ns, "
+			       "p50_ns, p90_ns, p99_ns, max_ns, completeness, timed FROM app_history WHERE name = ? "
+			       "AND start_unix_ms >= ? ORDER BY start_unix_ms DESC LIMIT ?) ORDER BY start_unix_ms" :
+			       "SELECT * FROM (SELECT event, start_unix_ms, end_unix_ms, windows, count, errors, "
+			       "total_ns, p50_ns, p90_ns, p99_ns, max_ns, completeness, 1 FROM history WHERE event = ? "
 			       "AND start_unix_ms >= ? ORDER BY start_unix_ms DESC LIMIT ?) ORDER BY start_unix_ms",
 			       -1, &st, NULL) != SQLITE_OK)
 		return -EIO;
-	sqlite3_bind_int64(st, 1, event);
+	if (name)
+		sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_int64(st, 1, event);
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)from_unix_ms);
 	sqlite3_bind_int64(st, 3, max_rows);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -662,9 +824,15 @@ int pa_store_history_get(struct pa_store *s, unsigned int event, uint64_t from_u
 			}
 			rows = nr;
 		}
+		memset(&rows[n], 0, sizeof(rows[n]));
 		f = &rows[n].event;
 		for (int k = 0; k < 12; k++)
 			f[k] = (uint64_t)sqlite3_column_int64(st, k);
+		rows[n].timed = sqlite3_column_int64(st, 12) != 0;
+		if (name) {
+			rows[n].event = PA_STORE_APP_KEY_BASE;
+			snprintf(rows[n].name, sizeof(rows[n].name), "%s", name);
+		}
 		n++;
 	}
 	sqlite3_finalize(st);
@@ -674,6 +842,35 @@ int pa_store_history_get(struct pa_store *s, unsigned int event, uint64_t from_u
 	}
 	*ret = rows;
 	return (int)n;
+}
+
+json_t *pa_store_history_app_names(struct pa_store *s, uint64_t from_unix_ms)
+{
+	json_t *arr = json_array();
+	sqlite3_stmt *st;
+	int rc;
+
+	if (!arr || sqlite3_prepare_v2(s->db, "SELECT name, max(timed) FROM app_history WHERE start_unix_ms >= ? "
+				       "GROUP BY name ORDER BY name", -1, &st, NULL) != SQLITE_OK) {
+		json_decref(arr);
+		return NULL;
+	}
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)from_unix_ms);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *name = (const char *)sqlite3_column_text(st, 0);
+
+		if (json_array_append_new(arr, json_pack("{ss sb}", "name", name ? name : "", "timed",
+							 sqlite3_column_int64(st, 1) != 0)) < 0) {
+			rc = SQLITE_NOMEM;
+			break;
+		}
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		json_decref(arr);
+		return NULL;
+	}
+	return arr;
 }
 
 json_t *pa_store_alert_list(struct pa_store *s, uint64_t since_id, unsigned int limit, bool from_oldest)

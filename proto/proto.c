@@ -30,6 +30,9 @@ static const struct pa_param_def configure_params[] = {
 	P("regression_threshold_pct", PA_PT_UINT, 10000),
 	/* alerts and overhead budget (daemon/alerts.c) */
 	P("latency_event", PA_PT_EVENT, 0),
+	P("latency_event_name", PA_PT_STRING, 47), /* a program event, by name (issue 8) */
+	P("throughput_event_name", PA_PT_STRING, 47),
+	P("error_rate_event_name", PA_PT_STRING, 47),
 	P("latency_quantile_ppm", PA_PT_UINT, 1000000),
 	P("throughput_below", PA_PT_BOOL, 0),
 	P("alert_event_mask", PA_PT_UINT, (1u << PERF_EVENT_MAX) - 1),
@@ -52,6 +55,7 @@ static const struct pa_param_def baseline_name_params[] = {
 };
 static const struct pa_param_def check_params[] = {
 	P("event", PA_PT_EVENT, 0),
+	P("event_name", PA_PT_STRING, 47), /* a program event, by name (issue 8) */
 	P("threshold_pct", PA_PT_UINT, 10000),
 	P("baseline", PA_PT_STRING, 63),
 	P("last_ms", PA_PT_UINT, 86400000),
@@ -59,6 +63,7 @@ static const struct pa_param_def check_params[] = {
 };
 static const struct pa_param_def trend_params[] = {
 	P("event", PA_PT_EVENT, 0),
+	P("event_name", PA_PT_STRING, 47), /* a program event, by name (issue 8) */
 	P("metric", PA_PT_STRING, 8),
 	P("last_ms", PA_PT_UINT, 315360000000ull),
 	P("max_points", PA_PT_UINT, 100000),

@@ -1,13 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * pa-kalt.c - cost per getppid call with no tracing, the empty programs (the
- * floor) and ours (the collector, every event, default sampling), switching
- * between the three every few milliseconds inside one process, so that the
- * slow drifts of a shared machine (host load, frequency) hit all three
- * alike. Each stint runs chunks of 200 calls timed with CLOCK_MONOTONIC;
+ * floor), the empty programs timing each syscall (clock.bpf.c: the floor of
+ * a latency tracer) and ours (the collector, every event, default
+ * sampling), switching between the four every few milliseconds inside one
+ * process, so that the slow drifts of a shared machine (host load,
+ * frequency) hit all four alike. Each stint runs chunks of 200 calls timed with CLOCK_MONOTONIC;
  * per mode the 10th percentile of the chunk times is reported, since chunks
  * that other load interrupted are slower, never faster.
- * Prints "none NS empty NS ours NS" (ns per call).
+ * Prints "none NS empty NS clock NS ours NS" (ns per call).
  * USAGE: pa-kalt [ROUNDS]   (default 200; each round runs every mode once)
  */
 #include <errno.h>
@@ -22,12 +23,13 @@
 
 #include "../../daemon/collector.h"
 #include "empty.skel.h"
+#include "clock.skel.h"
 
 #define CHUNK 200
 #define CHUNKS_PER_STINT 20
 
-enum mode { M_NONE, M_EMPTY, M_OURS, M_MAX };
-static const char *const mode_name[M_MAX] = { "none", "empty", "ours" };
+enum mode { M_NONE, M_EMPTY, M_CLOCK, M_OURS, M_MAX };
+static const char *const mode_name[M_MAX] = { "none", "empty", "clock", "ours" };
 
 static int cmp_double(const void *a, const void *b)
 {
@@ -50,6 +52,7 @@ int main(int argc, char **argv)
 	long rounds = argc > 1 ? atol(argv[1]) : 200, r, c, i, n = 0;
 	struct pa_collector *col = NULL;
 	struct empty_bpf *empty;
+	struct clock_bpf *clk;
 	const char *why = NULL;
 	double *t[M_MAX];
 	int m, k, err;
@@ -64,7 +67,8 @@ int main(int argc, char **argv)
 			return 3;
 	}
 	empty = empty_bpf__open_and_load();
-	if (!empty) {
+	clk = clock_bpf__open_and_load();
+	if (!empty || !clk) {
 		fprintf(stderr, "pa-kalt: cannot load the empty programs: %s\n", strerror(errno));
 		return 3;
 	}
@@ -79,6 +83,8 @@ int main(int argc, char **argv)
 			m = (int)((r + k) % M_MAX); /* rotate the order */
 			if (m == M_EMPTY && empty_bpf__attach(empty))
 				return 3;
+			if (m == M_CLOCK && clock_bpf__attach(clk))
+				return 3;
 			if (m == M_OURS && pa_collector_configure(col, &on) < 0)
 				return 3;
 			for (i = 0; i < 2000; i++) /* warm up */
@@ -92,6 +98,8 @@ int main(int argc, char **argv)
 			}
 			if (m == M_EMPTY)
 				empty_bpf__detach(empty);
+			if (m == M_CLOCK)
+				clock_bpf__detach(clk);
 			if (m == M_OURS) {
 				(void)pa_collector_configure(col, &off);
 				(void)pa_collector_drain(col, NULL, NULL);
@@ -106,5 +114,6 @@ int main(int argc, char **argv)
 	printf("\n");
 	pa_collector_free(col);
 	empty_bpf__destroy(empty);
+	clock_bpf__destroy(clk);
 	return 0;
 }

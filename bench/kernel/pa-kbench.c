@@ -4,6 +4,7 @@
  * overhead benchmarks (bench/kernel-overhead.sh):
  *   none   nothing attached
  *   empty  empty tp_btf programs on every hook the capture uses (the floor)
+ *   clock  the same, timing each syscall (clock.bpf.c: a latency tracer's floor)
  *   ours   the collector with its defaults (every event, 1000 samples/s/CPU),
  *          drained every 100 ms as the daemon does
  *   stream ours, but every event offered to the stream (10M samples/s/CPU,
@@ -19,7 +20,7 @@
  * With PA_KBENCH_PROGSTATS=1, kernel.bpf_stats is turned on and the mean
  * run time of every program is printed to stderr afterwards.
  *
- * USAGE: pa-kbench none|empty|ours -- COMMAND [ARG...]
+ * USAGE: pa-kbench none|empty|clock|ours|stream -- COMMAND [ARG...]
  */
 #include <errno.h>
 #include <poll.h>
@@ -37,6 +38,7 @@
 #include "../../daemon/collector.h"
 #include "../../daemon/resources.h"
 #include "empty.skel.h"
+#include "clock.skel.h"
 
 static void ignore_sample(const struct perf_sample *s, void *userdata)
 {
@@ -49,6 +51,8 @@ int main(int argc, char **argv)
 	struct pa_collector_config cfg = PA_COLLECTOR_CONFIG_DEFAULT;
 	struct pa_collector *col = NULL;
 	struct empty_bpf *empty = NULL;
+	struct clock_bpf *clk = NULL;
+	struct bpf_object *floor_obj = NULL;
 	struct pa_resources *res = NULL;
 	bool with_res = false;
 	const char *why = NULL;
@@ -58,7 +62,7 @@ int main(int argc, char **argv)
 	pid_t pid;
 
 	if (argc < 4 || strcmp(argv[2], "--")) {
-		fprintf(stderr, "usage: pa-kbench none|empty|ours -- COMMAND [ARG...]\n");
+		fprintf(stderr, "usage: pa-kbench none|empty|clock|ours|stream -- COMMAND [ARG...]\n");
 		return 2;
 	}
 	if (!strcmp(argv[1], "resources")) {
@@ -73,6 +77,14 @@ int main(int argc, char **argv)
 			fprintf(stderr, "pa-kbench: cannot attach the empty programs: %s\n", strerror(errno));
 			return 3;
 		}
+		floor_obj = empty->obj;
+	} else if (!strcmp(argv[1], "clock")) {
+		clk = clock_bpf__open_and_load();
+		if (!clk || clock_bpf__attach(clk)) {
+			fprintf(stderr, "pa-kbench: cannot attach the clock programs: %s\n", strerror(errno));
+			return 3;
+		}
+		floor_obj = clk->obj;
 	} else if (!strcmp(argv[1], "ours") || !strcmp(argv[1], "stream")) {
 		if (!strcmp(argv[1], "stream")) {
 			cfg.sample_rate = 10000000;
@@ -84,7 +96,7 @@ int main(int argc, char **argv)
 			return 3;
 		}
 	} else if (strcmp(argv[1], "none")) {
-		fprintf(stderr, "pa-kbench: unknown mode '%s' (none, empty, ours or stream)\n", argv[1]);
+		fprintf(stderr, "pa-kbench: unknown mode '%s' (none, empty, clock, ours or stream)\n", argv[1]);
 		return 2;
 	}
 	if (with_res) {
@@ -155,13 +167,14 @@ int main(int argc, char **argv)
 					fprintf(stderr, "res   %-20s %10llu runs %7.1f ns/run\n", name,
 						(unsigned long long)cnt, (double)ns / (double)cnt);
 		}
-		if (empty)
-			bpf_object__for_each_program(prog, empty->obj) {
+		if (floor_obj)
+			bpf_object__for_each_program(prog, floor_obj) {
 				struct bpf_prog_info info = { 0 };
 				uint32_t len = sizeof(info);
 
 				if (bpf_obj_get_info_by_fd(bpf_program__fd(prog), &info, &len) == 0 && info.run_cnt)
-					fprintf(stderr, "empty %-20s %10llu runs %7.1f ns/run\n", bpf_program__name(prog),
+					fprintf(stderr, "%-5s %-20s %10llu runs %7.1f ns/run\n", argv[1],
+						bpf_program__name(prog),
 						(unsigned long long)info.run_cnt,
 						(double)info.run_time_ns / (double)info.run_cnt);
 			}
@@ -177,5 +190,6 @@ int main(int argc, char **argv)
 	pa_resources_free(res);
 	pa_collector_free(col);
 	empty_bpf__destroy(empty);
+	clock_bpf__destroy(clk);
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 3;
 }

@@ -31,6 +31,16 @@
  * thread, data1 and data2 after the timed code, so they may carry its results.
  * Leaving a PERF_TIME_BLOCK body with return, goto or break records nothing.
  *
+ * Failures: wrap the event in PERF_EVENT_FAILED_IF(event, failed) (or
+ * PERF_EVENT_FAILED(event)) to mark that one sample failed; the daemon counts
+ * it in the event's errors, which its error-rate alert judges. In
+ * PERF_TIME_BLOCK the event is evaluated after the timed code, so `failed`
+ * may test its result:
+ *
+ *   PERF_TIME_BLOCK(PERF_EVENT_FAILED_IF(db_query, rc < 0), 0, 0, 0, 0, {
+ *       rc = run_query(q);
+ *   });
+ *
  * Thread safety: every macro may be used from any thread at any time. They
  * are not async-signal-safe: do not use them in a signal handler that may
  * interrupt a macro on the same thread.
@@ -68,6 +78,18 @@ struct perf_analysis_app_stats {
 	uint64_t unattached;    /* samples not recorded because no daemon was attached */
 	uint32_t attaches;      /* successful attach handshakes so far */
 };
+
+/*
+ * Mark one sample failed: the event argument of any macro, with bit 8 set
+ * (ids are below 256, so the id itself is unchanged). PERF_EVENT_FAILED_IF
+ * sets it when `failed` is nonzero, without a branch. The sample carries
+ * PERF_SAMPLE_F_ERROR, and the daemon counts it in the event's `errors`
+ * (error rate = errors / count in a window, as for a failing syscall).
+ * Plain integer arithmetic: usable with PERF_ANALYSIS_DISABLE too.
+ */
+#define PERF_EVENT_F_FAILED 0x100u
+#define PERF_EVENT_FAILED(event) ((uint32_t)(event) | PERF_EVENT_F_FAILED)
+#define PERF_EVENT_FAILED_IF(event, failed) ((uint32_t)(event) | (uint32_t)!!(failed) << 8)
 
 #ifndef PERF_ANALYSIS_DISABLE
 
@@ -151,6 +173,7 @@ pa_app_put(struct pa_app_thread *t, uint32_t event, uint32_t flags, uint64_t now
 {
 	pa_app_word *slot = (pa_app_word *)(t->slots + (t->head & t->mask));
 
+	flags |= event & PERF_EVENT_F_FAILED ? PERF_SAMPLE_F_ERROR : 0; /* a shift and a mask, no branch */
 	if (__builtin_expect(duration > UINT32_MAX, 0)) {
 		duration >>= 16;
 		flags |= 0x80u; /* PA_APP_SLOT_F_DUR_SHIFT16 */

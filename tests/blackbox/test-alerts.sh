@@ -221,7 +221,8 @@ else
 fi
 
 t_begin "bad alert settings are refused with a message naming them"
-run "$PA" configure --latency-event nosuch --latency-threshold 5
+# (A well-formed unknown name, such as db.query, is a program's event: test-app-regression.sh.)
+run "$PA" configure --latency-event 'no such' --latency-threshold 5
 r1=$RC
 run "$PA" configure --latency-event syscall
 r2=$RC; e2=$ERR

@@ -12,39 +12,22 @@ rate. Prints "ok NAME" / "not ok NAME: why" lines; stops everything it
 started, by pid, whatever happens. Exit 1 on failure.
 """
 import http.server
-import json
 import os
-import signal
-import socket
 import subprocess
 import sys
 import threading
 import time
-import urllib.parse
-import urllib.request
+
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "helpers"))
+import prom  # noqa: E402 - tests/helpers/prom.py
+from prom import api, close, report  # noqa: E402
 
 GEN, WORK = sys.argv[1], sys.argv[2]
 SCRAPES_WANTED = 8
 DEADLINE_S = 60  # the whole test; Prometheus itself is killed by `timeout` too
 METRIC = 'perf_analysis_events_total{event="syscall"}'
 BUCKETS = 'perf_analysis_event_duration_seconds_bucket{event="syscall"}'
-failed = 0
-
-
-def report(name, fn):
-    global failed
-    try:
-        note = fn()
-        print(f"ok {name}{' ' + note if note else ''}", flush=True)
-    except Exception as e:  # noqa: BLE001 - every failure is reported, none is fatal
-        failed += 1
-        print(f"not ok {name}: {e}", flush=True)
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Metrics(http.server.BaseHTTPRequestHandler):
@@ -69,71 +52,15 @@ class Metrics(http.server.BaseHTTPRequestHandler):
         pass
 
 
-def api(port, path, **params):
-    url = f"http://127.0.0.1:{port}/api/v1/{path}?" + urllib.parse.urlencode(params)
-    with urllib.request.urlopen(url, timeout=5) as r:
-        data = json.load(r)
-    if data.get("status") != "success":
-        raise RuntimeError(f"{path}: {data}")
-    return data["data"]
-
-
-def close(a, b, rel=1e-9):
-    return abs(a - b) <= rel * max(abs(a), abs(b), 1e-300)
-
-
-def extrapolated_rate(samples, t_start, t_end):
-    """Prometheus' rate() for a counter without resets (promql/functions.go, 2.x)."""
-    (t0, v0), (t1, v1) = samples[0], samples[-1]
-    result = v1 - v0
-    sampled = t1 - t0
-    avg = sampled / (len(samples) - 1)
-    to_start, to_end = t0 - t_start, t_end - t1
-    if result > 0 and v0 >= 0:
-        to_start = min(to_start, sampled * (v0 / result))
-    threshold = avg * 1.1
-    interval = sampled + (to_start if to_start < threshold else avg / 2)
-    interval += to_end if to_end < threshold else avg / 2
-    return result * (interval / sampled) / (t_end - t_start)
-
-
-def quantile(q, buckets):
-    """histogram_quantile() over [(le, cumulative count)] sorted by le, +Inf last."""
-    total = buckets[-1][1]
-    rank = q * total
-    for i, (le, c) in enumerate(buckets):
-        if c >= rank:
-            break
-    if le == float("inf"):
-        return buckets[-2][0]
-    lo, clo = (0.0, 0.0) if i == 0 else buckets[i - 1]
-    return lo + (le - lo) * (rank - clo) / (c - clo)
-
-
 def main():
-    srv_port, prom_port = free_port(), free_port()
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", srv_port), Metrics)
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", prom.free_port()), Metrics)
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    cfg = os.path.join(WORK, "prometheus.yml")
-    with open(cfg, "w") as f:
-        f.write("global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\n"
-                "scrape_configs:\n  - job_name: perf-analysis\n"
-                f"    static_configs:\n      - targets: ['127.0.0.1:{srv_port}']\n")
-    log = open(os.path.join(WORK, "prometheus.log"), "w")
-    prom = subprocess.Popen(
-        ["timeout", str(DEADLINE_S + 30), "prometheus", f"--config.file={cfg}",
-         f"--storage.tsdb.path={os.path.join(WORK, 'data')}",
-         f"--web.listen-address=127.0.0.1:{prom_port}", "--log.level=warn"],
-        stdout=log, stderr=subprocess.STDOUT)
+    proc, port = prom.start(WORK, "perf-analysis", f"127.0.0.1:{httpd.server_address[1]}",
+                            lifetime_s=DEADLINE_S + 30)
     try:
-        run_checks(prom_port)
+        run_checks(port)
     finally:
-        prom.send_signal(signal.SIGTERM)
-        try:
-            prom.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            prom.kill()
-            prom.wait()
+        prom.stop(proc)
         httpd.shutdown()
 
 
@@ -142,20 +69,12 @@ def run_checks(port):
     state = {}
 
     def scraped():
-        while time.monotonic() < deadline:
-            try:
-                r = api(port, "query", query=f"count_over_time({METRIC}[1m])")
-                if r["result"] and int(r["result"][0]["value"][1]) >= SCRAPES_WANTED:
-                    up = api(port, "query", query='up{job="perf-analysis"}')["result"]
-                    if not up or up[0]["value"][1] != "1":
-                        raise RuntimeError(f"target not up: {up}")
-                    state["t"] = float(r["result"][0]["value"][0])
-                    return f"({Metrics.step} scrapes served)"
-            except OSError:
-                pass  # Prometheus not listening yet
-            time.sleep(0.5)
-        raise RuntimeError(f"fewer than {SCRAPES_WANTED} scrapes within {DEADLINE_S} s "
-                           f"(see {WORK}/prometheus.log)")
+        t = prom.wait_for_scrapes(port, METRIC, "perf-analysis", SCRAPES_WANTED, deadline)
+        if t is None:
+            raise RuntimeError(f"fewer than {SCRAPES_WANTED} scrapes within {DEADLINE_S} s "
+                               f"(see {WORK}/prometheus.log)")
+        state["t"] = t
+        return f"({Metrics.step} scrapes served)"
 
     report("Prometheus scrapes the rendered metrics", scraped)
     if "t" not in state:
@@ -174,14 +93,7 @@ def run_checks(port):
     report("a counter reads back exactly as rendered", counter)
 
     def rates():
-        window = api(port, "query", query=f"{METRIC}[5s]", time=t_eval)["result"][0]["values"]
-        window = [(float(t), float(v)) for t, v in window]
-        if len(window) < 3:
-            raise RuntimeError(f"only {len(window)} samples in 5 s")
-        got = float(api(port, "query", query=f"rate({METRIC}[5s])", time=t_eval)["result"][0]["value"][1])
-        want = extrapolated_rate(window, t_eval - 5, t_eval)
-        if not close(got, want, 1e-6):
-            raise RuntimeError(f"rate() = {got}, computed from the samples {want}")
+        got, window = prom.checked_rate(port, METRIC, t_eval)
         (ta, va), (tb, vb) = window[-2], window[-1]
         igot = float(api(port, "query", query=f"irate({METRIC}[5s])", time=t_eval)["result"][0]["value"][1])
         if not close(igot, (vb - va) / (tb - ta), 1e-6):
@@ -196,7 +108,7 @@ def run_checks(port):
     def quantiles():
         res = api(port, "query", query=BUCKETS, time=t_eval)["result"]
         buckets = sorted((float(r["metric"]["le"]), float(r["value"][1])) for r in res)
-        want = quantile(0.99, buckets)
+        want = prom.quantile(0.99, buckets)
         got = float(api(port, "query", query=f"histogram_quantile(0.99, {BUCKETS})",
                         time=t_eval)["result"][0]["value"][1])
         if not close(got, want):
@@ -221,4 +133,4 @@ def run_checks(port):
 
 
 main()
-sys.exit(1 if failed else 0)
+sys.exit(1 if prom.failed else 0)

@@ -722,6 +722,72 @@ static void test_long_durations(void **state)
 	assert_true(long_samples[2].flags & PERF_SAMPLE_F_DUR_CLAMPED);
 }
 
+/* ---- PERF_EVENT_FAILED marks one sample failed, through every macro --------------------- */
+
+#define F_ITER 1000
+
+static void child_failed(int out)
+{
+	int q = perf_event_register("db.query");
+
+	if (q < 0)
+		child_fail("register: %d", q);
+	for (uint32_t i = 0; i < F_ITER; i++) {
+		uint64_t start;
+
+		/* Every third one fails: the condition is evaluated after the timed code. */
+		PERF_TIME_BLOCK(PERF_EVENT_FAILED_IF(q, i % 3 == 0), 0, 0, i, 1, { (void)i; });
+		start = PERF_EVENT_TIME_START(q);
+		PERF_EVENT_TIME_END(PERF_EVENT_FAILED_IF(q, i % 5 == 0), start, 0, 0, i, 2);
+		PERF_EVENT_RECORD(i % 7 == 0 ? PERF_EVENT_FAILED(PERF_EVENT_SYSCALL) : PERF_EVENT_SYSCALL, 0, 0, i, 3);
+	}
+}
+
+struct failed_check {
+	uint64_t errors[4], seen[4];
+	int bad;
+};
+
+static void check_failed(const struct perf_sample *s, void *userdata)
+{
+	struct failed_check *c = userdata;
+	uint32_t kind = s->data2 < 4 ? s->data2 : 0, i = s->data1;
+	bool want = kind == 1 ? i % 3 == 0 : kind == 2 ? i % 5 == 0 : i % 7 == 0;
+	bool failed = s->flags & PERF_SAMPLE_F_ERROR;
+
+	/* The mark never changes the event id, nor any other flag. */
+	if (!kind || s->event != (kind == 3 ? PERF_EVENT_SYSCALL : PERF_EVENT_USER_BASE) || failed != want ||
+	    !!(s->flags & PERF_SAMPLE_F_NO_DURATION) != (kind == 3))
+		c->bad++;
+	c->seen[kind]++;
+	c->errors[kind] += failed;
+}
+
+static void test_failed(void **state)
+{
+	struct failed_check c = { 0 };
+	pid_t pid;
+	int rd;
+
+	pid = spawn(child_failed, &rd);
+	daemon_.fn = check_failed;
+	daemon_.userdata = &c;
+	assert_int_equal(serve(pid, true), 0);
+	close(rd);
+	daemon_.fn = NULL;
+	assert_int_equal(c.bad, 0);
+	assert_int_equal(c.seen[1], F_ITER);
+	assert_int_equal(c.seen[2], F_ITER);
+	assert_int_equal(c.seen[3], F_ITER);
+	assert_int_equal(c.errors[1], (F_ITER + 2) / 3);
+	assert_int_equal(c.errors[2], (F_ITER + 4) / 5);
+	assert_int_equal(c.errors[3], (F_ITER + 6) / 7);
+	/* Plain arithmetic on the id, the same with or without the runtime. */
+	assert_int_equal(PERF_EVENT_FAILED(70) & 0xff, 70);
+	assert_int_equal(PERF_EVENT_FAILED_IF(70, 0), 70);
+	assert_int_equal(PERF_EVENT_FAILED_IF(70, 5), 70 | PERF_EVENT_F_FAILED);
+}
+
 /* ---- The attach request as the daemon's RPC layer will parse it ----------------------- */
 
 static void test_attach_message(void **state)
@@ -764,6 +830,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_fork, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ring_reuse_and_exhaustion, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_long_durations, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_failed, setup, teardown),
 	};
 
 	if (argc == 2 && !strcmp(argv[1], "--child-disabled")) {

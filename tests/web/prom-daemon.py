@@ -16,44 +16,21 @@ Prints "ok NAME" / "not ok NAME: why"; stops what it started (by pid). Exit 1 on
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
 import urllib.parse
-import urllib.request
+
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "helpers"))
+import prom  # noqa: E402 - tests/helpers/prom.py
+from prom import api, close, report  # noqa: E402
 
 URL, PA, WORKLOAD, WORK = sys.argv[1:5]
 DEADLINE_S = 60
 EVENT = "syscall"
 METRIC = f'perf_analysis_events_total{{event="{EVENT}"}}'
 BUCKETS = f'perf_analysis_event_duration_seconds_bucket{{event="{EVENT}"}}'
-failed = 0
-
-
-def report(name, fn):
-    global failed
-    try:
-        note = fn()
-        print(f"ok {name}{' ' + note if note else ''}", flush=True)
-    except Exception as e:  # noqa: BLE001 - each failure is reported, the rest still run
-        failed += 1
-        print(f"not ok {name}: {e}", flush=True)
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def api(port, path, **params):
-    url = f"http://127.0.0.1:{port}/api/v1/{path}?" + urllib.parse.urlencode(params)
-    with urllib.request.urlopen(url, timeout=5) as r:
-        data = json.load(r)
-    if data.get("status") != "success":
-        raise RuntimeError(f"{path}: {data}")
-    return data["data"]
 
 
 def cli_count():
@@ -61,55 +38,9 @@ def cli_count():
     return json.loads(out)["events"][0]["count"]
 
 
-def rate_of(samples, t_start, t_end):
-    """Prometheus 2.x rate() of a counter without resets: the increase over the
-    sampled interval, extrapolated towards the range's ends (by at most half an
-    average sample interval beyond the first/last sample, and never below zero
-    at the start), divided by the range."""
-    (t0, v0), (t1, v1) = samples[0], samples[-1]
-    delta, sampled = v1 - v0, t1 - t0
-    avg = sampled / (len(samples) - 1)
-    to_start, to_end = t0 - t_start, t_end - t1
-    if delta > 0 and v0 >= 0:
-        to_start = min(to_start, sampled * v0 / delta)
-    limit = avg * 1.1
-    span = sampled + (to_start if to_start < limit else avg / 2) + (to_end if to_end < limit else avg / 2)
-    return delta * span / sampled / (t_end - t_start)
-
-
-def quantile(q, buckets):
-    """histogram_quantile() over [(le, cumulative value)] sorted by le, +Inf last."""
-    total = buckets[-1][1]
-    if total <= 0:
-        return float("nan")
-    rank = q * total
-    i = next(k for k, (_, c) in enumerate(buckets) if c >= rank)
-    le, c = buckets[i]
-    if le == float("inf"):
-        return buckets[-2][0]
-    lo, clo = (0.0, 0.0) if i == 0 else buckets[i - 1]
-    return lo + (le - lo) * (rank - clo) / (c - clo) if c > clo else le
-
-
-def close(a, b, rel):
-    return abs(a - b) <= rel * max(abs(a), abs(b), 1e-300)
-
-
 def main():
-    port = free_port()
     target = urllib.parse.urlparse(URL)
-    cfg = os.path.join(WORK, "prometheus.yml")
-    with open(cfg, "w") as f:
-        f.write("global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\n"
-                "scrape_configs:\n  - job_name: perf-analysisd\n"
-                f"    metrics_path: {target.path}\n"
-                f"    static_configs:\n      - targets: ['{target.netloc}']\n")
-    log = open(os.path.join(WORK, "prometheus.log"), "w")
-    prom = subprocess.Popen(
-        ["timeout", str(DEADLINE_S + 30), "prometheus", f"--config.file={cfg}",
-         f"--storage.tsdb.path={os.path.join(WORK, 'prom-data')}",
-         f"--web.listen-address=127.0.0.1:{port}", "--log.level=warn"],
-        stdout=log, stderr=subprocess.STDOUT)
+    proc, port = prom.start(WORK, "perf-analysisd", target.netloc, target.path, lifetime_s=DEADLINE_S + 30)
     # a steady system-call load: getppid() loops, restarted as they finish
     load = subprocess.Popen(["sh", "-c", f"while :; do '{WORKLOAD}' -g 200000 -p 50 >/dev/null; done"],
                             start_new_session=True)
@@ -118,12 +49,7 @@ def main():
     finally:
         os.killpg(load.pid, signal.SIGTERM)
         load.wait()
-        prom.send_signal(signal.SIGTERM)
-        try:
-            prom.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            prom.kill()
-            prom.wait()
+        prom.stop(proc)
 
 
 def run_checks(port):
@@ -131,18 +57,9 @@ def run_checks(port):
     state = {}
 
     def scraped():
-        while time.monotonic() < deadline:
-            try:
-                r = api(port, "query", query=f"count_over_time({METRIC}[1m])")
-                if r["result"] and int(r["result"][0]["value"][1]) >= 8:
-                    up = api(port, "query", query='up{job="perf-analysisd"}')["result"]
-                    if not up or up[0]["value"][1] != "1":
-                        raise RuntimeError(f"target not up: {up}")
-                    return None
-            except OSError:
-                pass  # Prometheus not listening yet
-            time.sleep(0.5)
-        raise RuntimeError(f"fewer than 8 scrapes of the daemon within {DEADLINE_S} s (see {WORK}/prometheus.log)")
+        if prom.wait_for_scrapes(port, METRIC, "perf-analysisd", 8, deadline) is None:
+            raise RuntimeError(f"fewer than 8 scrapes of the daemon within {DEADLINE_S} s "
+                               f"(see {WORK}/prometheus.log)")
 
     report("Prometheus scrapes the daemon's /metrics (target up, 8 scrapes)", scraped)
 
@@ -170,14 +87,7 @@ def run_checks(port):
     t_eval = float(raw[-1][0]) + 0.25
 
     def rates():
-        window = [(float(t), float(v)) for t, v in
-                  api(port, "query", query=f"{METRIC}[5s]", time=t_eval)["result"][0]["values"]]
-        if len(window) < 3:
-            raise RuntimeError(f"only {len(window)} samples in 5 s")
-        got = float(api(port, "query", query=f"rate({METRIC}[5s])", time=t_eval)["result"][0]["value"][1])
-        want = rate_of(window, t_eval - 5, t_eval)
-        if not close(got, want, 1e-6):
-            raise RuntimeError(f"rate() = {got}, computed from the samples {want}")
+        got, _ = prom.checked_rate(port, METRIC, t_eval)
         if got < 1000:
             raise RuntimeError(f"rate() = {got}/s while a getppid loop runs")
         return f"({got:.0f} system calls/s)"
@@ -199,7 +109,7 @@ def run_checks(port):
                 break
             if expr == BUCKETS:
                 raise RuntimeError("the scraped bucket counters are not cumulative")
-        want = quantile(0.99, buckets)
+        want = prom.quantile(0.99, buckets)
         got = float(api(port, "query", query=f"histogram_quantile(0.99, {expr})",
                         time=t_eval)["result"][0]["value"][1])
         if not close(got, want, 1e-9):
@@ -214,4 +124,4 @@ def run_checks(port):
 
 
 main()
-sys.exit(1 if failed else 0)
+sys.exit(1 if prom.failed else 0)
