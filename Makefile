@@ -561,17 +561,11 @@ RES_TESTS := $(if $(PA_CORE_READY),tests/integration/test-resources.sh tests/int
 $(RES_TESTS): $(PA_TOOLS) $(RES_LOAD)
 TEST_BINS += $(RES_TESTS)
 all: $(RES_LOAD)
-# pa-kbench's `resources` mode (bench/kernel-overhead.sh): capture plus
-# resource tracking, as the daemon loads them. The core library again after
-# resources.o, which needs it (the link line lists it before).
-$(KBENCH): $(BUILD)/daemon/resources.o
-$(KBENCH): LDLIBS_USER += $(CORE_LIB) -ljansson
-# pa-kres: resource tracking attached and detached in one process, the collector loaded throughout.
-KRES := $(BUILD)/bench/kernel/pa-kres
-$(KRES): $(BUILD)/bench/kernel/pa-kres.o $(COLLECTOR_OBJ) $(BUILD)/daemon/resources.o $(CORE_LIB)
-	$(call msg,LD,$@)
-	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(COLLECTOR_LIBS) $(LDLIBS_USER) -ljansson
-run-benchmarks capture: $(KRES)
+# pa-kbench's and pa-kalt's `resources` mode (bench/kernel-overhead.sh):
+# capture plus resource tracking, as the daemon loads them. The core library
+# again after resources.o, which needs it (the link line lists it before).
+$(KBENCH) $(BUILD)/bench/kernel/pa-kalt: $(BUILD)/daemon/resources.o
+$(KBENCH) $(BUILD)/bench/kernel/pa-kalt: LDLIBS_USER += $(CORE_LIB) -ljansson
 
 # ---------------------------------------------------------------------------
 # `all` first: shell tests are sources, and with .SECONDARY the programs they

@@ -141,23 +141,16 @@ awk -v ln="$loop_none" -v lo="$loop_ours" -v lr="$loop_resources" \
 		mo, mr, 100 * (mr / mn - 1), 100 * (mo / mn - 1)
 }'
 
-# The getppid loop once more, the three setups alternating inside one process.
-"$kalt" "$alt_rounds" | awk '{n = $2; e = $4 - n; c = $6 - n; o = $8 - n
-	printf "getppid, none/floor/floor + clock/ours alternating every ~5 ms in one process (%s rounds), ns per call:\n", rounds
+# The getppid loop once more, the setups alternating inside one process.
+"$kalt" "$alt_rounds" | awk '{n = $2; e = $4 - n; c = $6 - n; o = $8 - n; r = $10 - n
+	printf "getppid, none/floor/floor + clock/ours/ours + resources alternating every ~5 ms in one process (%s rounds), ns per call:\n", rounds
 	printf "  none %.0f | floor %+.0f | floor + clock %+.0f | ours %+.0f", n, e, c, o
 	if (e > 0)
 		printf " = %.2fx the floor (target <= 1.5x; floor + clock alone %.2fx)", o / e, c / e
 	if (c > 0)
 		printf ", %.2fx floor + clock", o / c
-	printf "\n"}' rounds="$alt_rounds"
-
-# What resource tracking adds, attached and detached every ~5 ms in one process, the collector loaded throughout.
-kres=$build/bench/kernel/pa-kres
-if [ -x "$kres" ]; then
-	"$kres" "$alt_rounds" | awk '{o = $2; d = $4 - o
-		printf "getppid, ours / ours + resources alternating every ~5 ms in one process (%s rounds), ns per call:\n", rounds
-		printf "  ours %.0f | resources %+.0f = %.2fx ours\n", o, d, $4 / o}' rounds="$alt_rounds"
-fi
+	printf "\n  ours + resources (the daemon default) %+.0f: resources add %+.0f ns per syscall\n", r, r - o
+	}' rounds="$alt_rounds"
 
 # Sustained stream: a getppid flood with every event offered to the ring.
 "$kb" stream -- "$loop" "$calls" 2>"$tmp/stream" >/dev/null

@@ -2,13 +2,14 @@
 /*
  * pa-kalt.c - cost per getppid call with no tracing, the empty programs (the
  * floor), the empty programs timing each syscall (clock.bpf.c: the floor of
- * a latency tracer) and ours (the collector, every event, default
- * sampling), switching between the four every few milliseconds inside one
- * process, so that the slow drifts of a shared machine (host load,
- * frequency) hit all four alike. Each stint runs chunks of 200 calls timed with CLOCK_MONOTONIC;
+ * a latency tracer), ours (the collector, every event, default sampling)
+ * and ours with resource tracking (bpf/resources.bpf.c, as perf-analysisd
+ * loads both by default), switching between the five every few milliseconds
+ * inside one process, so that the slow drifts of a shared machine (host
+ * load, frequency) hit all five alike. Each stint runs chunks of 200 calls timed with CLOCK_MONOTONIC;
  * per mode the 10th percentile of the chunk times is reported, since chunks
  * that other load interrupted are slower, never faster.
- * Prints "none NS empty NS clock NS ours NS" (ns per call).
+ * Prints "none NS empty NS clock NS ours NS resources NS" (ns per call).
  * USAGE: pa-kalt [ROUNDS]   (default 200; each round runs every mode once)
  */
 #include <errno.h>
@@ -22,14 +23,15 @@
 #include <bpf/libbpf.h>
 
 #include "../../daemon/collector.h"
+#include "../../daemon/resources.h"
 #include "empty.skel.h"
 #include "clock.skel.h"
 
 #define CHUNK 200
 #define CHUNKS_PER_STINT 20
 
-enum mode { M_NONE, M_EMPTY, M_CLOCK, M_OURS, M_MAX };
-static const char *const mode_name[M_MAX] = { "none", "empty", "clock", "ours" };
+enum mode { M_NONE, M_EMPTY, M_CLOCK, M_OURS, M_RES, M_MAX };
+static const char *const mode_name[M_MAX] = { "none", "empty", "clock", "ours", "resources" };
 
 static int cmp_double(const void *a, const void *b)
 {
@@ -51,6 +53,7 @@ int main(int argc, char **argv)
 	struct pa_collector_config on = PA_COLLECTOR_CONFIG_DEFAULT, off = PA_COLLECTOR_CONFIG_DEFAULT;
 	long rounds = argc > 1 ? atol(argv[1]) : 200, r, c, i, n = 0;
 	struct pa_collector *col = NULL;
+	struct pa_resources *res = NULL;
 	struct empty_bpf *empty;
 	struct clock_bpf *clk;
 	const char *why = NULL;
@@ -78,6 +81,12 @@ int main(int argc, char **argv)
 		fprintf(stderr, "pa-kalt: cannot open the collector: %s: %s\n", strerror(-err), why ? why : "");
 		return 3;
 	}
+	err = pa_resources_open(&res, &why);
+	if (err < 0) {
+		fprintf(stderr, "pa-kalt: cannot open resource tracking: %s: %s\n", strerror(-err), why ? why : "");
+		return 3;
+	}
+	(void)pa_resources_attach(res, false);
 	for (r = 0; r < rounds; r++) {
 		for (k = 0; k < M_MAX; k++) {
 			m = (int)((r + k) % M_MAX); /* rotate the order */
@@ -85,7 +94,9 @@ int main(int argc, char **argv)
 				return 3;
 			if (m == M_CLOCK && clock_bpf__attach(clk))
 				return 3;
-			if (m == M_OURS && pa_collector_configure(col, &on) < 0)
+			if ((m == M_OURS || m == M_RES) && pa_collector_configure(col, &on) < 0)
+				return 3;
+			if (m == M_RES && pa_resources_attach(res, true) < 0)
 				return 3;
 			for (i = 0; i < 2000; i++) /* warm up */
 				(void)syscall(SYS_getppid);
@@ -100,7 +111,9 @@ int main(int argc, char **argv)
 				empty_bpf__detach(empty);
 			if (m == M_CLOCK)
 				clock_bpf__detach(clk);
-			if (m == M_OURS) {
+			if (m == M_RES)
+				(void)pa_resources_attach(res, false);
+			if (m == M_OURS || m == M_RES) {
 				(void)pa_collector_configure(col, &off);
 				(void)pa_collector_drain(col, NULL, NULL);
 			}
@@ -112,6 +125,7 @@ int main(int argc, char **argv)
 		printf("%s%s %.1f", m ? " " : "", mode_name[m], t[m][n / 10]);
 	}
 	printf("\n");
+	pa_resources_free(res);
 	pa_collector_free(col);
 	empty_bpf__destroy(empty);
 	clock_bpf__destroy(clk);

@@ -20,7 +20,7 @@
  * With PA_KBENCH_PROGSTATS=1, kernel.bpf_stats is turned on and the mean
  * run time of every program is printed to stderr afterwards.
  *
- * USAGE: pa-kbench none|empty|clock|ours|stream -- COMMAND [ARG...]
+ * USAGE: pa-kbench none|empty|clock|ours|resources|stream -- COMMAND [ARG...]
  */
 #include <errno.h>
 #include <poll.h>
@@ -62,7 +62,7 @@ int main(int argc, char **argv)
 	pid_t pid;
 
 	if (argc < 4 || strcmp(argv[2], "--")) {
-		fprintf(stderr, "usage: pa-kbench none|empty|clock|ours|stream -- COMMAND [ARG...]\n");
+		fprintf(stderr, "usage: pa-kbench none|empty|clock|ours|resources|stream -- COMMAND [ARG...]\n");
 		return 2;
 	}
 	if (!strcmp(argv[1], "resources")) {
@@ -96,7 +96,7 @@ int main(int argc, char **argv)
 			return 3;
 		}
 	} else if (strcmp(argv[1], "none")) {
-		fprintf(stderr, "pa-kbench: unknown mode '%s' (none, empty, clock, ours or stream)\n", argv[1]);
+		fprintf(stderr, "pa-kbench: unknown mode '%s' (none, empty, clock, ours, resources or stream)\n", argv[1]);
 		return 2;
 	}
 	if (with_res) {
