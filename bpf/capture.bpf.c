@@ -546,8 +546,7 @@ extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
 
 /*
  * Is fd of the current task a pipe or a Unix socket? Direct (fault-safe)
- * loads through BTF pointers instead of bpf_probe_read_kernel() calls; only
- * the fd-array slot, indexed by a variable, needs a helper.
+ * loads through BTF pointers, no bpf_probe_read_kernel() calls.
  */
 static __always_inline bool fd_is_ipc(uint32_t fd)
 {
@@ -558,9 +557,15 @@ static __always_inline bool fd_is_ipc(uint32_t fd)
 
 	if (!fdt || fd >= fdt->max_fds)
 		return false;
-	if (bpf_probe_read_kernel(&f, sizeof(f), (void *)((unsigned long)fdt->fd + fd * sizeof(f))) || !f)
+	/*
+	 * The slot, indexed by a variable, read through a type whose first
+	 * member is a struct file * (struct kiocb): a fault-safe load like the
+	 * others, where bpf_probe_read_kernel() costs a helper call.
+	 */
+	f = ((struct kiocb *)bpf_rdonly_cast((void *)((unsigned long)fdt->fd + fd * sizeof(f)),
+					     bpf_core_type_id_kernel(struct kiocb)))->ki_filp;
+	if (!f)
 		return false;
-	f = bpf_rdonly_cast(f, bpf_core_type_id_kernel(struct file));
 	mode = f->f_inode->i_mode & S_IFMT;
 	if (mode == S_IFIFO)
 		return true;
