@@ -5,7 +5,8 @@
 set -eu
 build=${1:-build}
 "$build/bench/bench-core"
+# each script runs under the interpreter its first line names (kernel-overhead.sh needs bash)
 for b in bench/*.sh; do
 	[ -e "$b" ] || continue
-	sh "$b" "$build"
+	"$b" "$build"
 done
