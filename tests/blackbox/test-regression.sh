@@ -73,6 +73,16 @@ slowop 1400
 run $PA --json check-regression -t 20 --baseline fast
 v=$(verdict_of "$OUT" ipc_receive)
 f=$(verdict_of "$OUT" vm_free)
+if [ "$f" = REGRESSION ]; then
+	# vm_free's cost does not depend on -r: the whole machine got slower between
+	# the two sequential runs. Measure the pair once more, back to back.
+	echo "# vm_free regressed too (the machine slowed between the runs): once more with a new baseline"
+	$PA reset >/dev/null && slowop 1000 && $PA baseline --delete fast >/dev/null && $PA baseline fast >/dev/null &&
+		$PA reset >/dev/null && slowop 1400
+	run $PA --json check-regression -t 20 --baseline fast
+	v=$(verdict_of "$OUT" ipc_receive)
+	f=$(verdict_of "$OUT" vm_free)
+fi
 lo=$(jq '.events[] | select(.name == "ipc_receive") | [.metrics[] | select(.verdict == "REGRESSION") | .ci_lo_pct] | max' <<<"$OUT")
 [ "$RC" = 1 ] && [ "$v" = REGRESSION ] && [ "$f" != REGRESSION ] && t_ok ||
 	t_fail "exit $RC, ipc_receive $v, vm_free $f: $(jq -c '[.events[] | {name, verdict, reason}]' <<<"$OUT")"
