@@ -485,11 +485,11 @@ void pa_collector_free(struct pa_collector *c)
 
 /*
  * CPU cpu's hot element and, read in between two reads of it, element key of
- * map fd (a histogram or per-syscall entry of that CPU): sys_exit and
- * sched_switch apply their log to those maps, so the two reads are retried while it did (log_seq odd
- * or moved), and each logged syscall counts once, in the map or in the log.
- * A CPU that has not seen the last reset has counted nothing since: its hot
- * counters and its log are returned empty.
+ * map fd (a histogram or per-syscall entry of that CPU). sys_exit and
+ * sched_switch apply their log to those maps, so the reads are retried while
+ * that happened (log_seq odd or moved): each logged entry counts once, in the
+ * map or in the log. A CPU that has not seen the last reset has counted
+ * nothing since: its hot counters and its log are returned empty.
  */
 static int read_cpu(struct pa_collector *c, int cpu, union pa_bpf_hot *h, int fd, uint32_t key, void *val)
 {
