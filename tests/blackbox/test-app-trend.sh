@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # test-app-trend.sh - window history and `perf-analysis trend` for programs'
 # named events (issue 8): a real daemon (100 ms windows, one history point
-# per 200 ms) and a real instrumented program (tests/blackbox/app-dbquery:
+# per 100 ms) and a real instrumented program (tests/blackbox/app-dbquery:
 # "db.query" timed around sleeps of BASE_US x 1 to 2, and untimed "db.ping"),
 # kernel capture disabled. The same distribution twice shows no step; twice
 # the base then does, and trend -e db.query finds that change point; the
@@ -25,7 +25,7 @@ dbq() {
 # big_cps JSON: db.query's change points of more than +-50 %.
 big_cps() { jq -c '[.events[0].change_points[] | select(.change_pct | fabs > 50)]' <<<"$1"; }
 
-pa_start -w 100 --history-interval-ms 200 || { t_fail "daemon: $(cat "$PA_DIR/daemon.log")"; t_done; }
+pa_start -w 100 --history-interval-ms 100 || { t_fail "daemon: $(cat "$PA_DIR/daemon.log")"; t_done; }
 
 t_begin "the same distribution twice (two runs, 400 us base): db.query's history has no step"
 dbq 1500 400
@@ -67,7 +67,7 @@ case $out in *"db.query (p50): "*" points"*"change point at "*"(+"*) true ;; *) 
 
 t_begin "the history survives a restart: the store (schema 5) keeps it by name, in app_history"
 pa_stop
-pa_start -w 100 --history-interval-ms 200 || t_fail "restart: $(cat "$PA_DIR/daemon.log")"
+pa_start -w 100 --history-interval-ms 100 || t_fail "restart: $(cat "$PA_DIR/daemon.log")"
 j2=$($PA --json trend -e db.query)
 rows=$(sqlite3 "$PERF_ANALYSIS_STATE_DIR/state.db" "SELECT name || ':' || sum(count) || ':' || max(timed) FROM app_history
 	GROUP BY name ORDER BY name" | tr '\n' ' ')
