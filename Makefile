@@ -316,7 +316,7 @@ $(BUILD)/bpf/vmlinux.h: | $(DEPS_STAMP)
 	$(call msg,BTF,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@
-$(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c bpf/capture.h core/hist-layout.h core/token-bucket.h \
+$(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c bpf/capture.h bpf/kernel-defs.h core/hist-layout.h core/token-bucket.h \
 		include/perf-analysis/perf_events.h $(BUILD)/bpf/vmlinux.h
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@

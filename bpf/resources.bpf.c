@@ -37,33 +37,13 @@
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
 
+#include "kernel-defs.h"
 #include "resources.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
-#define CLONE_THREAD 0x00010000
-#define S_IFMT 00170000
-#define S_IFSOCK 0140000
-#define S_IFIFO 0010000
-#define AF_UNIX 1
-#define MAX_ERRNO 4095
 #define REQ_OP_MASK 0xff
 #define REQ_OP_WRITE 1
-
-#define NR_read 0
-#define NR_write 1
-#define NR_mmap 9
-#define NR_munmap 11
-#define NR_brk 12
-#define NR_readv 19
-#define NR_writev 20
-#define NR_mremap 25
-#define NR_sendto 44
-#define NR_recvfrom 45
-#define NR_sendmsg 46
-#define NR_recvmsg 47
-#define NR_recvmmsg 299
-#define NR_sendmmsg 307
 
 /* numbers below 64 of sends, read-family calls and address-space changes: one bit test skips the rest */
 #define LOW_SEND ((1ull << NR_write) | (1ull << NR_writev) | (1ull << NR_sendto) | (1ull << NR_sendmsg))
