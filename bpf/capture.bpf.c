@@ -25,6 +25,9 @@
  * sys_exit, and the token bucket refuses without a division.
  * Wake-ups of the consumer are batched (BPF_RB_NO_WAKEUP) because a default
  * wake-up costs about three times the record itself.
+ * When the daemon loads resource tracking too, the syscall programs also do
+ * its part of each syscall (resources-sys.h, on its maps, handed over before
+ * load), sharing the two clock reads: configuration word `resources`.
  */
 /* the kernel has its own enum perf_event_type (perf ring records): rename it away */
 #define perf_event_type vmlinux_perf_event_type
@@ -37,6 +40,8 @@
 #include "kernel-defs.h"
 #include "capture.h"
 #include "token-bucket.h"
+#include "resources.h"
+#include "resources-sys.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -626,25 +631,35 @@ SEC("tp_btf/sys_enter")
 int BPF_PROG(pa_sys_enter, struct pt_regs *regs, long id)
 {
 	const struct pa_capture_config *cfg = get_cfg();
-	struct pa_bpf_cpu_hot *cs;
+	struct pa_bpf_cpu_hot *cs = NULL;
+	struct pa_res_cpu *rcs = NULL;
+	uint64_t now, send_key = 0;
 	uint32_t mask;
 
 	if (!cfg)
 		return 0;
 	mask = cfg->event_mask;
-	if (!(mask & SYS_EVENTS) || !current_ok(cfg))
+	if ((mask & SYS_EVENTS) && current_ok(cfg))
+		cs = cpu_hot();
+	if (cs) {
+		cs->sys.nr = (uint32_t)id;
+		cs->sys.ipc = 0;
+		cs->sys.vm = 0;
+		if (mask & (SYS_EVENTS & ~BIT(PERF_EVENT_SYSCALL)))
+			classify(&cs->sys, regs, id, mask);
+	}
+	if (cfg->resources)
+		rcs = res_sys_enter(regs, id, &send_key);
+	if (!cs && !rcs)
 		return 0;
-	cs = cpu_hot();
-	if (!cs)
-		return 0;
-	cs->sys.nr = (uint32_t)id;
-	cs->sys.ipc = 0;
-	cs->sys.vm = 0;
-	if (mask & (SYS_EVENTS & ~BIT(PERF_EVENT_SYSCALL)))
-		classify(&cs->sys, regs, id, mask);
 	/* last, so that our own work is not in the duration */
-	cs->sys.start = bpf_ktime_get_ns();
-	cs->sys_busy = 1;
+	now = bpf_ktime_get_ns();
+	if (cs) {
+		cs->sys.start = now;
+		cs->sys_busy = 1;
+	}
+	if (rcs)
+		res_sys_started(rcs, send_key, now);
 	return 0;
 }
 
@@ -660,7 +675,11 @@ int BPF_PROG(pa_sys_exit, struct pt_regs *regs, long ret)
 	bool err = ret < 0 && ret >= -MAX_ERRNO;
 
 	h.cfg = get_cfg();
-	if (!h.cfg || !get_hot(&h))
+	if (!h.cfg)
+		return 0;
+	if (h.cfg->resources)
+		res_sys_exit(ret, now);
+	if (!get_hot(&h))
 		return 0;
 	mask = h.cfg->event_mask;
 	if (h.cs->sys_busy) {

@@ -9,7 +9,8 @@
 
 #include "collector.h"
 
-int pa_collector_open(const struct pa_collector_config *cfg, struct pa_collector **ret, const char **ret_why)
+int pa_collector_open(const struct pa_collector_config *cfg, const struct pa_res_maps *res,
+		      struct pa_collector **ret, const char **ret_why)
 {
 	if (ret_why)
 		*ret_why = "this perf-analysisd was built without kernel capture (daemon/collector.c)";
@@ -18,6 +19,11 @@ int pa_collector_open(const struct pa_collector_config *cfg, struct pa_collector
 
 void pa_collector_free(struct pa_collector *c)
 {
+}
+
+int pa_collector_carry_resources(struct pa_collector *c, bool on)
+{
+	return -ENOSYS;
 }
 
 int pa_collector_configure(struct pa_collector *c, const struct pa_collector_config *cfg)

@@ -21,6 +21,7 @@
 #include <bpf/libbpf.h>
 
 #include "collector.h"
+#include "resources.h"
 #include "../bpf/capture.h"
 #include "bpf/capture.skel.h"
 
@@ -62,6 +63,9 @@ static const struct {
 
 struct pa_collector {
 	struct pa_collector_config cfg;
+	struct pa_res_maps res;  /* resource tracking's maps, when has_res */
+	bool has_res;
+	bool carry_res;          /* the syscall programs do resource tracking's part now */
 	struct pa_collector_features features;
 	char why[PERF_EVENT_MAX][WHY_LEN];
 	struct capture_bpf *skel;
@@ -187,6 +191,7 @@ static int push_config(struct pa_collector *c, const struct pa_collector_config 
 	k->sample_rate = cfg->sample_rate;
 	k->wakeup_bytes = ring_bytes(cfg->buffer_samples) / 4;
 	k->event_mask = cfg->event_mask;
+	k->resources = c->carry_res;
 	k->filter_gen++;
 	if (rate_changed)
 		k->generation++;
@@ -197,9 +202,13 @@ static int push_config(struct pa_collector *c, const struct pa_collector_config 
 	return write_kcfg(c);
 }
 
-static uint32_t hook_needed(const struct pa_collector_config *cfg, enum hook h)
+static uint32_t hook_needed(const struct pa_collector *c, const struct pa_collector_config *cfg, enum hook h)
 {
 	uint32_t need = hooks[h].events & cfg->event_mask;
+
+	/* resource tracking's part of each syscall, whatever the mask (sys_enter needs sched_switch) */
+	if (c->carry_res && (h == H_SYS_ENTER || h == H_SYS_EXIT || h == H_SWITCH))
+		need |= 1;
 
 	/* following children through fork needs fork and exit, whatever the mask */
 	if (cfg->filter_tgid && cfg->filter_children && (h == H_NEWTASK || h == H_EXIT))
@@ -227,14 +236,14 @@ static void sync_links(struct pa_collector *c, const struct pa_collector_config 
 	for (i = H_MAX - 1; i >= 0; i--) {
 		enum hook h = attach_order[i];
 
-		if (c->link[h] && !(hook_needed(cfg, h) && c->loadable[h])) {
+		if (c->link[h] && !(hook_needed(c, cfg, h) && c->loadable[h])) {
 			bpf_link__destroy(c->link[h]);
 			c->link[h] = NULL;
 		}
 	}
 	for (i = 0; i < H_MAX; i++) {
 		enum hook h = attach_order[i];
-		bool want = hook_needed(cfg, h) && c->loadable[h];
+		bool want = hook_needed(c, cfg, h) && c->loadable[h];
 
 		if (want && h == H_SYS_ENTER && !c->link[H_SWITCH]) {
 			set_why(c, hooks[h].events, "tp_btf/sys_enter needs tp_btf/sched_switch, which is not attached");
@@ -275,6 +284,33 @@ static void unload(struct pa_collector *c)
 	}
 	capture_bpf__destroy(c->skel);
 	c->skel = NULL;
+}
+
+/*
+ * Resource tracking's maps, which the syscall programs update when they
+ * carry its part (bpf/resources-sys.h): reused when handed over, else the
+ * object's own copies, as small as possible (never touched then).
+ */
+static int share_res_maps(struct pa_collector *c)
+{
+	struct capture_bpf *s = c->skel;
+	uint32_t lru = 8 * (uint32_t)c->ncpu; /* an LRU hash spreads its free list over the CPUs */
+	int r;
+
+	if (c->has_res) {
+		if ((r = bpf_map__reuse_fd(s->maps.cpu_state, c->res.cpu_state)) < 0 ||
+		    (r = bpf_map__reuse_fd(s->maps.tasks, c->res.tasks)) < 0 ||
+		    (r = bpf_map__reuse_fd(s->maps.tasks_hi, c->res.tasks_hi)) < 0 ||
+		    (r = bpf_map__reuse_fd(s->maps.msgs, c->res.msgs)) < 0)
+			return r;
+		return bpf_map__reuse_fd(s->maps.pairs, c->res.pairs);
+	}
+	if ((r = bpf_map__set_max_entries(s->maps.cpu_state, 1)) < 0 ||
+	    (r = bpf_map__set_max_entries(s->maps.tasks, 1)) < 0 ||
+	    (r = bpf_map__set_max_entries(s->maps.tasks_hi, lru)) < 0 ||
+	    (r = bpf_map__set_max_entries(s->maps.msgs, lru)) < 0)
+		return r;
+	return bpf_map__set_max_entries(s->maps.pairs, lru);
 }
 
 /* Open, probe, load and attach per c->cfg. Returns 0 or a negative errno with *ret_why. */
@@ -336,6 +372,9 @@ static int load(struct pa_collector *c, const char **ret_why)
 	if (r < 0)
 		goto fail_open;
 	r = bpf_map__set_max_entries(c->skel->maps.syscall_stats, PA_SYSCALL_NR_MAX * (uint32_t)c->ncpu);
+	if (r < 0)
+		goto fail_open;
+	r = share_res_maps(c);
 	if (r < 0)
 		goto fail_open;
 	r = capture_bpf__load(c->skel);
@@ -403,7 +442,8 @@ static int set_prog_stats(struct pa_collector *c, bool on)
 	return 0;
 }
 
-int pa_collector_open(const struct pa_collector_config *cfg, struct pa_collector **ret, const char **ret_why)
+int pa_collector_open(const struct pa_collector_config *cfg, const struct pa_res_maps *res,
+		      struct pa_collector **ret, const char **ret_why)
 {
 	struct pa_collector *c;
 	const char *why = NULL;
@@ -431,6 +471,10 @@ int pa_collector_open(const struct pa_collector_config *cfg, struct pa_collector
 		return -ENOMEM;
 	c->cfg = *cfg;
 	c->stats_fd = -1;
+	if (res) {
+		c->res = *res;
+		c->has_res = c->carry_res = true;
+	}
 	c->features.resize_reloads = true;
 	c->features.event_note[PERF_EVENT_PAGE_FAULT] =
 		"no duration on this kernel: the page_fault tracepoints fire at entry only and fexit "
@@ -757,6 +801,21 @@ static int zero_maps(struct pa_collector *c)
 		if (bpf_map_update_elem(sfd, &k, c->percpu_sys, BPF_ANY) < 0)
 			return -errno;
 	return 0;
+}
+
+int pa_collector_carry_resources(struct pa_collector *c, bool on)
+{
+	int r;
+
+	if (on && !c->has_res)
+		return -EINVAL;
+	if (!c->skel)
+		return -ENODEV;
+	c->carry_res = on;
+	c->kcfg.resources = on;
+	r = write_kcfg(c);
+	sync_links(c, &c->cfg);
+	return r;
 }
 
 int pa_collector_reset(struct pa_collector *c)

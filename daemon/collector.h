@@ -43,15 +43,28 @@ struct pa_collector_features {
 };
 
 struct pa_collector;
+struct pa_res_maps;
 
 /*
- * Load, configure and attach. Returns 0 and *ret, or a negative errno:
+ * Load, configure and attach. res: NULL, or resource tracking's maps
+ * (daemon/resources.h), on which the syscall programs then also do
+ * resource tracking's part of each syscall, sharing the clock reads (its own
+ * syscall programs stay detached: pa_resources_open(true, ...)); the
+ * syscall hooks stay attached then, whatever the event mask.
+ * Returns 0 and *ret, or a negative errno:
  *   -EPERM   not root / no CAP_BPF+CAP_PERFMON
  *   -ENOENT  no BTF at /sys/kernel/btf/vmlinux
  *   -ENOSYS  BPF disabled or unsupported by this kernel
  * Sets *ret_why (static string, may be NULL) to a one-line message that says what to do.
  */
-int pa_collector_open(const struct pa_collector_config *cfg, struct pa_collector **ret, const char **ret_why);
+int pa_collector_open(const struct pa_collector_config *cfg, const struct pa_res_maps *res,
+		      struct pa_collector **ret, const char **ret_why);
+
+/*
+ * Whether the syscall programs do resource tracking's part (opened with
+ * res; on at open). Returns 0, -EINVAL (on, without res) or a negative errno.
+ */
+int pa_collector_carry_resources(struct pa_collector *c, bool on);
 
 void pa_collector_free(struct pa_collector *c); /* detaches; NULL is fine */
 

@@ -75,6 +75,8 @@ static void usage(FILE *f)
 	      "      --history-retention SECONDS  keep that much history (default 604800, 7 days)\n"
 	      "      --no-resources          do not load resource tracking and correlation (top, correlate):\n"
 	      "                              saves its cost on sys_enter/sys_exit/sched_switch\n"
+	      "      --no-capture            do not load kernel event capture (the twelve events' statistics,\n"
+	      "                              samples, alerts): resource tracking alone, with its own programs\n"
 	      "  -h, --help                  this help\n"
 	      "  -V, --version               print the version\n"
 	      "\n"
@@ -175,7 +177,7 @@ static void resolve_group(const char *name, const char *what, bool *ret_valid, g
 
 enum { OPT_WINDOWS = 0x100, OPT_OBSERVE_GROUP, OPT_CONFIGURE_GROUP, OPT_CLIENT_TIMEOUT, OPT_MAX_CLIENTS, OPT_BPF_STATS,
        OPT_MAX_PER_USER, OPT_HTTP, OPT_HTTP_ALLOW_REMOTE, OPT_HISTORY_INTERVAL, OPT_HISTORY_RETENTION,
-       OPT_ALERT_COMMAND, OPT_NO_RESOURCES };
+       OPT_ALERT_COMMAND, OPT_NO_RESOURCES, OPT_NO_CAPTURE };
 
 int main(int argc, char **argv)
 {
@@ -196,12 +198,13 @@ int main(int argc, char **argv)
 		{ "history-retention", required_argument, NULL, OPT_HISTORY_RETENTION },
 		{ "alert-command", required_argument, NULL, OPT_ALERT_COMMAND },
 		{ "no-resources", no_argument, NULL, OPT_NO_RESOURCES },
+		{ "no-capture", no_argument, NULL, OPT_NO_CAPTURE },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ 0 },
 	};
 	struct pa_daemon d = { .lock_fd = -1 };
-	bool bpf_stats = false, resources = true;
+	bool bpf_stats = false, resources = true, capture = true;
 	const char *alert_command = NULL;
 	const char *observe_group = PA_DEFAULT_GROUP, *configure_group = PA_DEFAULT_GROUP;
 	uint32_t window_ms = 1000, windows = 300, timeout_ms = 5000, max_clients = 1024, per_user = 64;
@@ -246,6 +249,7 @@ int main(int argc, char **argv)
 		}
 		case OPT_HTTP_ALLOW_REMOTE: http_allow_remote = true; break;
 		case OPT_NO_RESOURCES: resources = false; break;
+		case OPT_NO_CAPTURE: capture = false; break;
 		case OPT_MAX_PER_USER:
 			if (parse_u32("--max-clients-per-user", optarg, 0, 65536, &per_user) < 0) return 2;
 			break;
@@ -326,22 +330,13 @@ int main(int argc, char **argv)
 	if (pa_alerts_init(&d, alert_command) < 0)
 		goto out;
 
-	{
-		struct pa_collector_config cc = d.cfg.cc;
-		const char *why = NULL;
-
-		if (!d.cfg.enabled)
-			cc.event_mask = 0;
-		pa_alerts_collector_config(&d, &cc);
-		r = pa_collector_open(&cc, &d.collector, &why);
-		if (r < 0) {
-			d.collector = NULL;
-			d.collector_why = why ? why : strerror(-r);
-			pa_log("kernel capture unavailable: %s; serving without kernel events", d.collector_why);
-		}
-	}
+	/*
+	 * Resource tracking first: the collector's syscall programs then do its
+	 * part of each syscall on its maps (one program per hook, not two), and
+	 * its sched_switch is attached before they run.
+	 */
 	if (resources) {
-		r = pa_resources_open(&d.resources, &d.resources_why);
+		r = pa_resources_open(true, &d.resources, &d.resources_why);
 	} else {
 		r = -ECANCELED;
 		d.resources_why = "turned off with --no-resources";
@@ -349,6 +344,31 @@ int main(int argc, char **argv)
 	if (r < 0) {
 		d.resources = NULL;
 		pa_log("resource tracking unavailable: %s", d.resources_why ? d.resources_why : strerror(-r));
+	}
+	{
+		struct pa_collector_config cc = d.cfg.cc;
+		struct pa_res_maps res_maps;
+		const char *why = NULL;
+
+		if (!d.cfg.enabled)
+			cc.event_mask = 0;
+		pa_alerts_collector_config(&d, &cc);
+		if (d.resources)
+			pa_resources_maps(d.resources, &res_maps);
+		if (capture) {
+			r = pa_collector_open(&cc, d.resources ? &res_maps : NULL, &d.collector, &why);
+		} else {
+			r = -ECANCELED;
+			why = "turned off with --no-capture";
+		}
+		if (r < 0) {
+			d.collector = NULL;
+			d.collector_why = why ? why : strerror(-r);
+			pa_log("kernel capture unavailable: %s; serving without kernel events", d.collector_why);
+			/* resource tracking's own syscall programs, then */
+			if (d.resources)
+				(void)pa_resources_set_carried(d.resources, false);
+		}
 	}
 	r = pa_apps_init(&d);
 	if (r == 0)

@@ -44,6 +44,7 @@ struct base {
 
 struct pa_resources {
 	struct resources_bpf *skel;
+	bool carried; /* the collector's syscall programs do our part of each syscall: ours stay detached */
 	struct bpf_link *links[N_PROGS];
 	const char *unattached[N_PROGS];
 	unsigned int n_unattached;
@@ -130,10 +131,16 @@ static const void *map_in_place(struct bpf_map *m, size_t len)
 	return p == MAP_FAILED ? NULL : p;
 }
 
+/* Our own syscall programs: left detached while the collector's do their work (resources-sys.h). */
+static bool is_syscall_prog(const struct pa_resources *r, const struct bpf_program *p)
+{
+	return p == r->skel->progs.res_sys_enter_prog || p == r->skel->progs.res_sys_exit_prog;
+}
+
 int pa_resources_attach(struct pa_resources *r, bool on)
 {
 	struct bpf_program *p;
-	unsigned int i = 0;
+	unsigned int i = 0, tried = 0;
 
 	for (i = 0; i < N_PROGS; i++) {
 		bpf_link__destroy(r->links[i]);
@@ -147,15 +154,37 @@ int pa_resources_attach(struct pa_resources *r, bool on)
 	bpf_object__for_each_program(p, r->skel->obj) {
 		if (i >= N_PROGS)
 			break;
-		r->links[i] = bpf_program__attach(p);
-		if (!r->links[i])
-			r->unattached[r->n_unattached++] = bpf_program__name(p);
+		if (!(r->carried && is_syscall_prog(r, p))) {
+			tried++;
+			r->links[i] = bpf_program__attach(p);
+			if (!r->links[i])
+				r->unattached[r->n_unattached++] = bpf_program__name(p);
+		}
 		i++;
 	}
-	return r->n_unattached < i ? 0 : -ENOSYS;
+	return r->n_unattached < tried ? 0 : -ENOSYS;
 }
 
-int pa_resources_open(struct pa_resources **ret, const char **ret_why)
+int pa_resources_set_carried(struct pa_resources *r, bool carried)
+{
+	bool attached = false;
+
+	for (unsigned int i = 0; i < N_PROGS; i++)
+		attached |= r->links[i] != NULL;
+	r->carried = carried;
+	return attached ? pa_resources_attach(r, true) : 0;
+}
+
+void pa_resources_maps(const struct pa_resources *r, struct pa_res_maps *ret)
+{
+	ret->cpu_state = bpf_map__fd(r->skel->maps.cpu_state);
+	ret->tasks = bpf_map__fd(r->skel->maps.tasks);
+	ret->tasks_hi = bpf_map__fd(r->skel->maps.tasks_hi);
+	ret->msgs = bpf_map__fd(r->skel->maps.msgs);
+	ret->pairs = bpf_map__fd(r->skel->maps.pairs);
+}
+
+int pa_resources_open(bool carried, struct pa_resources **ret, const char **ret_why)
 {
 	struct pa_resources *r;
 	int err;
@@ -168,6 +197,7 @@ int pa_resources_open(struct pa_resources **ret, const char **ret_why)
 	r = calloc(1, sizeof(*r));
 	if (!r)
 		return -ENOMEM;
+	r->carried = carried;
 	r->ncpu = libbpf_num_possible_cpus();
 	r->page_kb = sysconf(_SC_PAGESIZE) / 1024;
 	if (tid_slots(&r->slots) < 0) {

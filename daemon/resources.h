@@ -15,19 +15,36 @@
 struct pa_resources;
 
 /*
- * Load and attach. Returns 0 and *ret, or a negative errno (-EPERM without
- * root, -ENOSYS when a hook does not attach) with *ret_why set to a static
- * one-line reason.
+ * Load and attach. carried: the collector's syscall programs will do
+ * resource tracking's part of each syscall (opened with pa_resources_maps,
+ * see daemon/collector.h), so ours are not attached; once it is clear that
+ * they will not, pa_resources_set_carried(r, false). Returns 0 and *ret, or
+ * a negative errno (-EPERM without root, -ENOSYS when a hook does not
+ * attach) with *ret_why set to a static one-line reason.
  */
-int pa_resources_open(struct pa_resources **ret, const char **ret_why);
+int pa_resources_open(bool carried, struct pa_resources **ret, const char **ret_why);
 void pa_resources_free(struct pa_resources *r); /* detaches; NULL is fine */
 
 /*
- * Attach every program (on) or detach them all; the maps and their figures
- * stay. Returns 0, or -ENOSYS when no program attached (those that did not
- * are listed in the replies as before). For benchmarks.
+ * Attach every program (on; not the syscall programs while carried) or
+ * detach them all; the maps and their figures stay. Returns 0, or -ENOSYS
+ * when no program attached (those that did not are listed in the replies as
+ * before). For benchmarks.
  */
 int pa_resources_attach(struct pa_resources *r, bool on);
+
+/* Change whether the collector carries our syscall part; attached programs follow. Returns as above. */
+int pa_resources_set_carried(struct pa_resources *r, bool carried);
+
+/*
+ * The maps that resource tracking's part of each syscall updates
+ * (bpf/resources-sys.h), for the collector's programs: descriptors valid
+ * while r lives.
+ */
+struct pa_res_maps {
+	int cpu_state, tasks, tasks_hi, msgs, pairs;
+};
+void pa_resources_maps(const struct pa_resources *r, struct pa_res_maps *ret);
 
 /*
  * Run count and run time of program i (0, 1, ... until -ENOENT): *ret_name

@@ -4,7 +4,8 @@
  * floor), the empty programs timing each syscall (clock.bpf.c: the floor of
  * a latency tracer), ours (the collector, every event, default sampling)
  * and ours with resource tracking (bpf/resources.bpf.c, as perf-analysisd
- * loads both by default), switching between the five every few milliseconds
+ * loads both by default: the collector's syscall programs do its part of
+ * each syscall too), switching between the five every few milliseconds
  * inside one process, so that the slow drifts of a shared machine (host
  * load, frequency) hit all five alike. Each stint runs chunks of 200 calls timed with CLOCK_MONOTONIC;
  * per mode the 10th percentile of the chunk times is reported, since chunks
@@ -52,8 +53,9 @@ int main(int argc, char **argv)
 {
 	struct pa_collector_config on = PA_COLLECTOR_CONFIG_DEFAULT, off = PA_COLLECTOR_CONFIG_DEFAULT;
 	long rounds = argc > 1 ? atol(argv[1]) : 200, r, c, i, n = 0;
-	struct pa_collector *col = NULL;
+	struct pa_collector *col = NULL, *col_res = NULL;
 	struct pa_resources *res = NULL;
+	struct pa_res_maps res_maps;
 	struct empty_bpf *empty;
 	struct clock_bpf *clk;
 	const char *why = NULL;
@@ -76,17 +78,25 @@ int main(int argc, char **argv)
 		return 3;
 	}
 	off.event_mask = 0; /* detaches every hook */
-	err = pa_collector_open(&off, &col, &why);
+	err = pa_collector_open(&off, NULL, &col, &why);
 	if (err < 0) {
 		fprintf(stderr, "pa-kalt: cannot open the collector: %s: %s\n", strerror(-err), why ? why : "");
 		return 3;
 	}
-	err = pa_resources_open(&res, &why);
+	/* resources: a second collector doing resource tracking's part of each syscall, as perf-analysisd runs */
+	err = pa_resources_open(true, &res, &why);
 	if (err < 0) {
 		fprintf(stderr, "pa-kalt: cannot open resource tracking: %s: %s\n", strerror(-err), why ? why : "");
 		return 3;
 	}
 	(void)pa_resources_attach(res, false);
+	pa_resources_maps(res, &res_maps);
+	err = pa_collector_open(&off, &res_maps, &col_res, &why);
+	if (err < 0 || pa_collector_carry_resources(col_res, false) < 0) {
+		fprintf(stderr, "pa-kalt: cannot open the collector with resource tracking: %s: %s\n", strerror(-err),
+			why ? why : "");
+		return 3;
+	}
 	for (r = 0; r < rounds; r++) {
 		for (k = 0; k < M_MAX; k++) {
 			m = (int)((r + k) % M_MAX); /* rotate the order */
@@ -94,9 +104,11 @@ int main(int argc, char **argv)
 				return 3;
 			if (m == M_CLOCK && clock_bpf__attach(clk))
 				return 3;
-			if ((m == M_OURS || m == M_RES) && pa_collector_configure(col, &on) < 0)
+			if (m == M_OURS && pa_collector_configure(col, &on) < 0)
 				return 3;
-			if (m == M_RES && pa_resources_attach(res, true) < 0)
+			/* resource tracking's switch and other programs first, then the syscall programs */
+			if (m == M_RES && (pa_resources_attach(res, true) < 0 || pa_collector_configure(col_res, &on) < 0 ||
+					   pa_collector_carry_resources(col_res, true) < 0))
 				return 3;
 			for (i = 0; i < 2000; i++) /* warm up */
 				(void)syscall(SYS_getppid);
@@ -111,11 +123,15 @@ int main(int argc, char **argv)
 				empty_bpf__detach(empty);
 			if (m == M_CLOCK)
 				clock_bpf__detach(clk);
-			if (m == M_RES)
-				(void)pa_resources_attach(res, false);
-			if (m == M_OURS || m == M_RES) {
+			if (m == M_OURS) {
 				(void)pa_collector_configure(col, &off);
 				(void)pa_collector_drain(col, NULL, NULL);
+			}
+			if (m == M_RES) {
+				(void)pa_collector_carry_resources(col_res, false);
+				(void)pa_collector_configure(col_res, &off);
+				(void)pa_collector_drain(col_res, NULL, NULL);
+				(void)pa_resources_attach(res, false);
 			}
 		}
 		n += CHUNKS_PER_STINT;
@@ -125,8 +141,9 @@ int main(int argc, char **argv)
 		printf("%s%s %.1f", m ? " " : "", mode_name[m], t[m][n / 10]);
 	}
 	printf("\n");
-	pa_resources_free(res);
+	pa_collector_free(col_res);
 	pa_collector_free(col);
+	pa_resources_free(res);
 	empty_bpf__destroy(empty);
 	clock_bpf__destroy(clk);
 	return 0;

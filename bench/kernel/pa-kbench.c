@@ -11,7 +11,8 @@
  *          65536-sample ring), drained on wake-up; prints to stderr
  *          "stream: SAMPLES samples DROPPED dropped SECONDS s"
  *   resources  ours plus resource tracking (bpf/resources.bpf.c), as
- *          perf-analysisd loads them by default
+ *          perf-analysisd loads them by default (the collector's syscall
+ *          programs doing resource tracking's part of each syscall too)
  * The command's output passes through; exit status is the command's. Last,
  * "cpu-seconds S" goes to stderr: user + system CPU time of the command and
  * its waited-for descendants (the programs run in their context), which
@@ -40,6 +41,9 @@
 #include "empty.skel.h"
 #include "clock.skel.h"
 
+enum mode { M_NONE, M_EMPTY, M_CLOCK, M_OURS, M_RES, M_STREAM, M_MAX };
+static const char *const mode_name[M_MAX] = { "none", "empty", "clock", "ours", "resources", "stream" };
+
 static void ignore_sample(const struct perf_sample *s, void *userdata)
 {
 	(void)s;
@@ -54,7 +58,8 @@ int main(int argc, char **argv)
 	struct clock_bpf *clk = NULL;
 	struct bpf_object *floor_obj = NULL;
 	struct pa_resources *res = NULL;
-	bool with_res = false;
+	struct pa_res_maps res_maps;
+	unsigned int mode;
 	const char *why = NULL;
 	long samples = 0;
 	int st, r, stats_fd = -1;
@@ -65,44 +70,46 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: pa-kbench none|empty|clock|ours|resources|stream -- COMMAND [ARG...]\n");
 		return 2;
 	}
-	if (!strcmp(argv[1], "resources")) {
-		with_res = true;
-		argv[1] = "ours";
+	for (mode = 0; mode < M_MAX && strcmp(argv[1], mode_name[mode]); mode++)
+		;
+	if (mode == M_MAX) {
+		fprintf(stderr, "pa-kbench: unknown mode '%s' (none, empty, clock, ours, resources or stream)\n", argv[1]);
+		return 2;
 	}
 	if (getenv("PA_KBENCH_PROGSTATS"))
 		stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
-	if (!strcmp(argv[1], "empty")) {
+	if (mode == M_EMPTY) {
 		empty = empty_bpf__open_and_load();
 		if (!empty || empty_bpf__attach(empty)) {
 			fprintf(stderr, "pa-kbench: cannot attach the empty programs: %s\n", strerror(errno));
 			return 3;
 		}
 		floor_obj = empty->obj;
-	} else if (!strcmp(argv[1], "clock")) {
+	} else if (mode == M_CLOCK) {
 		clk = clock_bpf__open_and_load();
 		if (!clk || clock_bpf__attach(clk)) {
 			fprintf(stderr, "pa-kbench: cannot attach the clock programs: %s\n", strerror(errno));
 			return 3;
 		}
 		floor_obj = clk->obj;
-	} else if (!strcmp(argv[1], "ours") || !strcmp(argv[1], "stream")) {
-		if (!strcmp(argv[1], "stream")) {
+	}
+	if (mode == M_RES) {
+		/* as perf-analysisd does: resource tracking first, its syscall part done by the collector */
+		r = pa_resources_open(true, &res, &why);
+		if (r < 0) {
+			fprintf(stderr, "pa-kbench: cannot open resource tracking: %s: %s\n", strerror(-r), why ? why : "");
+			return 3;
+		}
+		pa_resources_maps(res, &res_maps);
+	}
+	if (mode == M_OURS || mode == M_RES || mode == M_STREAM) {
+		if (mode == M_STREAM) {
 			cfg.sample_rate = 10000000;
 			cfg.buffer_samples = 65536;
 		}
-		r = pa_collector_open(&cfg, &col, &why);
+		r = pa_collector_open(&cfg, res ? &res_maps : NULL, &col, &why);
 		if (r < 0) {
 			fprintf(stderr, "pa-kbench: cannot open the collector: %s: %s\n", strerror(-r), why ? why : "");
-			return 3;
-		}
-	} else if (strcmp(argv[1], "none")) {
-		fprintf(stderr, "pa-kbench: unknown mode '%s' (none, empty, clock, ours, resources or stream)\n", argv[1]);
-		return 2;
-	}
-	if (with_res) {
-		r = pa_resources_open(&res, &why);
-		if (r < 0) {
-			fprintf(stderr, "pa-kbench: cannot open resource tracking: %s: %s\n", strerror(-r), why ? why : "");
 			return 3;
 		}
 	}
@@ -129,7 +136,7 @@ int main(int argc, char **argv)
 		}
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	if (col && !strcmp(argv[1], "stream")) {
+	if (mode == M_STREAM) {
 		uint64_t dropped = 0;
 		unsigned int e;
 
@@ -187,8 +194,8 @@ int main(int argc, char **argv)
 				(double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
 				(double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6);
 	}
+	pa_collector_free(col); /* first: its syscall programs use resource tracking's maps */
 	pa_resources_free(res);
-	pa_collector_free(col);
 	empty_bpf__destroy(empty);
 	clock_bpf__destroy(clk);
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 3;

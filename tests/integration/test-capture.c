@@ -667,7 +667,7 @@ static void test_not_root(void **state)
 
 		if (setgid(65534) < 0 || setuid(65534) < 0)
 			_exit(101);
-		r = pa_collector_open(&cfg, &c, &why);
+		r = pa_collector_open(&cfg, NULL, &c, &why);
 		if (r == 0)
 			_exit(102);
 		if (!why || !strstr(why, "root"))
@@ -699,7 +699,7 @@ static int setup(void **state)
 			strerror(errno));
 		return -1;
 	}
-	r = pa_collector_open(&cfg, &col, &why);
+	r = pa_collector_open(&cfg, NULL, &col, &why);
 	if (r < 0) {
 		fprintf(stderr, "test-capture: cannot open the collector: %s: %s\n", strerror(-r), why ? why : "");
 		return -1;

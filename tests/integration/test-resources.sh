@@ -195,4 +195,38 @@ if [ "$live" -lt $N ]; then t_ok; else t_fail "linked messages after reset: $liv
 t_begin "the daemon stops cleanly"
 pa_stop
 t_assert_eq "exit status" 0 "$PA_RC" && t_ok
+
+# By default the collector's syscall programs do resource tracking's part of each
+# syscall too (bpf/resources-sys.h); without kernel capture its own programs do.
+# Both must give the same figures: the same ping-pong, each way.
+for mode in default --no-capture; do
+	t_begin "${mode}: a ping-pong of N round trips: N messages each way, at least 2N syscalls in the parent"
+	args=()
+	[ $mode = default ] || args=("$mode")
+	if ! pa_start "${args[@]}"; then
+		t_fail "perf-analysisd ${args[*]} did not start: $(cat "$PA_DIR/daemon.log")"
+		continue
+	fi
+	kernel=$("$PA" --json status | jq -c '.kernel | {available, why}')
+	out=$("$LOAD" pingpong $N)
+	parent=$(kv pid "$out")
+	child=$(kv child "$out")
+	cor=$("$PA" --json correlate --pid "$parent" -n 100)
+	msgs() { jq --argjson s "$1" --argjson r "$2" \
+		'[.pairs[] | select(.sender_pid == $s and .receiver_pid == $r)] | map(.messages) | add // 0' <<<"$cor"; }
+	down=$(msgs "$parent" "$child")
+	up=$(msgs "$child" "$parent")
+	sys=$("$PA" --json top --by syscall --pid "$parent" | jq '.rows[0].by_event.syscall.count // 0')
+	pa_stop
+	want_kernel='{"available":true,"why":""}'
+	[ $mode = default ] || want_kernel='{"available":false,"why":"turned off with --no-capture"}'
+	if [ "$kernel" = "$want_kernel" ] && [ "$down" = $N ] && [ "$up" = $N ] && [ "$sys" -ge $((2 * N)) ] &&
+		[ "$PA_RC" = 0 ]; then
+		t_ok
+		echo "# $mode: $down + $up messages, $sys syscalls in the parent"
+	else
+		t_fail "kernel $kernel; parent->child $down, child->parent $up (expected $N each); $sys syscalls" \
+			"(expected >= $((2 * N))); exit status $PA_RC"
+	fi
+done
 t_done

@@ -1,0 +1,415 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * resources-sys.h - resource tracking's part of every syscall, included by
+ * two objects: bpf/resources.bpf.c, whose own sys_enter/sys_exit programs
+ * run it when resource tracking is loaded alone, and bpf/capture.bpf.c,
+ * whose syscall programs run it too when the daemon loads both (rodata
+ * res_on). Then one program per hook does both jobs with one pair of clock
+ * reads: a second object's empty sys_enter/sys_exit pair alone costs about
+ * as much as the first's, 130-220 ns per syscall on the test VM (PTI without
+ * PCID), and its two clock reads most of the rest. The capture object then
+ * uses resource tracking's maps, not its own copies (user space hands their
+ * fds over before load: bpf_map__reuse_fd), so the records are the same
+ * whichever object updates them.
+ *
+ * Needs vmlinux.h, the libbpf headers, kernel-defs.h and resources.h first.
+ */
+#ifndef PA_BPF_RESOURCES_SYS_H
+#define PA_BPF_RESOURCES_SYS_H
+
+/* numbers below 64 of sends, read-family calls and address-space changes: one bit test skips the rest */
+#define LOW_SEND ((1ull << NR_write) | (1ull << NR_writev) | (1ull << NR_sendto) | (1ull << NR_sendmsg))
+#define LOW_RECV ((1ull << NR_read) | (1ull << NR_readv) | (1ull << NR_recvfrom) | (1ull << NR_recvmsg))
+#define LOW_VM ((1ull << NR_mmap) | (1ull << NR_mremap) | (1ull << NR_munmap) | (1ull << NR_brk))
+
+/* ipc_dir of a send on an unconnected socket: an IPC send without a channel */
+#define PA_RES_IPC_NOKEY 3
+
+/*
+ * Thread records: an array indexed by thread id (an inlined lookup: address
+ * arithmetic, one page per record) for ids below its size, set by user
+ * space before load (pid_max); larger ids in tasks_hi, an LRU hash.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, 32768); /* set by user space before load */
+	__type(key, uint32_t);
+	__type(value, struct pa_res_task);
+} tasks SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, PA_RES_TASKS_MAX); /* set by user space before load */
+	__type(key, uint32_t);
+	__type(value, struct pa_res_task);
+} tasks_hi SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, PA_RES_CHANNELS_MAX);
+	__type(key, uint64_t);
+	__type(value, struct pa_res_msg);
+} msgs SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, PA_RES_PAIRS_MAX);
+	__type(key, struct pa_res_pair_key);
+	__type(value, struct pa_res_pair);
+} pairs SEC(".maps");
+
+/*
+ * Per-CPU state, element = CPU id: a plain array, not a per-CPU map (an
+ * inlined per-CPU lookup reads the map's pointer table, one page more).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, 1); /* = possible CPUs, set by user space before load */
+	__type(key, uint32_t);
+	__type(value, struct pa_res_cpu);
+} cpu_state SEC(".maps");
+
+static const struct pa_res_task zero_task;
+static const struct pa_res_pair zero_pair;
+
+extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
+
+static __always_inline struct pa_res_cpu *cpu_state_get(void)
+{
+	uint32_t cpu = bpf_get_smp_processor_id();
+
+	return bpf_map_lookup_elem(&cpu_state, &cpu);
+}
+
+/* The current thread's id: cpu_state's once a switch set it, else (idle, or no switch seen yet) a helper's. */
+static __always_inline uint32_t current_tid(struct pa_res_cpu *cs)
+{
+	uint32_t tid = cs->curr_tid;
+
+	return tid ? tid : (uint32_t)bpf_get_current_pid_tgid();
+}
+
+/* Atomic: some counters are bumped from interrupt context too. */
+static __always_inline void cnt(struct pa_res_cpu *cs, uint32_t idx, uint64_t v)
+{
+	if (idx < PA_RES_C_MAX)
+		__sync_fetch_and_add(&cs->counters[idx], v);
+}
+
+/* Fill a fresh record (tgid == 0) from its thread. */
+static __always_inline void rec_init(struct pa_res_cpu *cs, struct pa_res_task *r, struct task_struct *t)
+{
+	r->tgid = t->tgid;
+	r->start_ns = t->start_time;
+	bpf_probe_read_kernel_str(r->comm, sizeof(r->comm), t->comm);
+	if (t->pid != t->tgid)
+		r->flags |= PA_RES_F_THREAD;
+	if (t->mm)
+		r->vm_first_pages = r->vm_pages = r->vm_peak_pages = BPF_CORE_READ(t, mm, total_vm);
+	if (cs)
+		cnt(cs, PA_RES_C_TASK_INSERT, 1);
+}
+
+/* Record of thread tid without creating it: its array slot (maybe unused), else tasks_hi's record or NULL. */
+static __always_inline struct pa_res_task *task_find(uint32_t tid)
+{
+	struct pa_res_task *r = bpf_map_lookup_elem(&tasks, &tid);
+
+	if (r)
+		return r;
+	return bpf_map_lookup_elem(&tasks_hi, &tid);
+}
+
+/* Record of thread t (NULL: current, whose id is tid), created on first sight. */
+static __always_inline struct pa_res_task *task_rec(struct pa_res_cpu *cs, struct task_struct *t, uint32_t tid)
+{
+	struct pa_res_task *r = bpf_map_lookup_elem(&tasks, &tid);
+
+	if (!r) {
+		r = bpf_map_lookup_elem(&tasks_hi, &tid);
+		if (!r) {
+			if (bpf_map_update_elem(&tasks_hi, &tid, &zero_task, BPF_NOEXIST) == 0 && cs)
+				cnt(cs, PA_RES_C_TASK_HI_INSERT, 1);
+			r = bpf_map_lookup_elem(&tasks_hi, &tid);
+			if (!r) {
+				if (cs)
+					cnt(cs, PA_RES_C_TASK_NOSPACE, 1);
+				return NULL;
+			}
+		}
+	}
+	if (!r->tgid)
+		rec_init(cs, r, t ? t : bpf_get_current_task_btf());
+	return r;
+}
+
+/*
+ * Channel of an fd if it is a pipe or a Unix socket, else 0. A pipe's two
+ * ends share their pipe_inode_info; a Unix socket's sends are keyed by the
+ * peer socket, its receives by itself, so both ends name the receiving
+ * socket.
+ */
+static __always_inline uint64_t ipc_channel(uint32_t fd, bool send, uint8_t *is_sock)
+{
+	struct task_struct *t = bpf_get_current_task_btf();
+	struct fdtable *fdt = t->files->fdt;
+	struct file *f = NULL;
+	unsigned int mode;
+
+	if (!fdt || fd >= fdt->max_fds)
+		return 0;
+	if (bpf_probe_read_kernel(&f, sizeof(f), (void *)((unsigned long)fdt->fd + fd * sizeof(f))) || !f)
+		return 0;
+	f = bpf_rdonly_cast(f, bpf_core_type_id_kernel(struct file));
+	mode = f->f_inode->i_mode & S_IFMT;
+	if (mode == S_IFIFO)
+		return (uint64_t)(unsigned long)f->private_data;
+	if (mode == S_IFSOCK) {
+		struct socket *sock = bpf_rdonly_cast(f->private_data, bpf_core_type_id_kernel(struct socket));
+		struct sock *sk = sock->sk;
+		struct unix_sock *u;
+
+		if (!sk || sk->__sk_common.skc_family != AF_UNIX)
+			return 0;
+		*is_sock = 1;
+		if (!send)
+			return (uint64_t)(unsigned long)sk;
+		u = bpf_rdonly_cast(sk, bpf_core_type_id_kernel(struct unix_sock));
+		return (uint64_t)(unsigned long)u->peer;
+	}
+	return 0;
+}
+
+static __always_inline void send_begin(uint64_t key, uint64_t now, uint32_t tid, uint32_t tgid)
+{
+	struct pa_res_msg *m = bpf_map_lookup_elem(&msgs, &key);
+
+	if (!m) {
+		struct pa_res_msg init = { .send_ns = now, .sender_tid = tid, .sender_tgid = tgid, .pending = 1 };
+
+		bpf_map_update_elem(&msgs, &key, &init, BPF_NOEXIST);
+		return;
+	}
+	if (!m->pending) {
+		m->send_ns = now;
+		m->sender_tid = tid;
+		m->sender_tgid = tgid;
+		m->pending = 1;
+	} else {
+		__sync_fetch_and_add(&m->pending, 1);
+	}
+}
+
+static __always_inline void send_end(struct pa_res_cpu *cs, uint64_t key, long ret)
+{
+	struct pa_res_msg *m;
+
+	if (ret > 0) {
+		cnt(cs, PA_RES_C_MSG_SENT, 1);
+		return;
+	}
+	cnt(cs, PA_RES_C_MSG_FAILED, 1);
+	m = bpf_map_lookup_elem(&msgs, &key);
+	if (m && m->pending)
+		m->pending--;
+}
+
+static __always_inline void receive_end(struct pa_res_cpu *cs, struct pa_res_task *r, uint64_t key, long ret,
+					uint64_t now, uint32_t tid, bool is_sock)
+{
+	struct pa_res_pair_key pk;
+	struct pa_res_msg *m;
+	struct pa_res_pair *p;
+	struct pa_res_task *s;
+	uint64_t lat, extra;
+	bool woken;
+
+	if (ret <= 0)
+		return;
+	m = bpf_map_lookup_elem(&msgs, &key);
+	if (!m || !m->pending) {
+		cnt(cs, PA_RES_C_MSG_UNLINKED, 1);
+		return;
+	}
+	lat = now > m->send_ns ? now - m->send_ns : 0;
+	extra = m->pending - 1;
+	m->pending = 0;
+	woken = r->woken_key == key && r->woken_ns >= m->send_ns;
+	cnt(cs, PA_RES_C_MSG_LINKED, 1);
+	if (woken)
+		cnt(cs, PA_RES_C_MSG_WOKEN, 1);
+	if (extra)
+		cnt(cs, PA_RES_C_MSG_COALESCED, extra);
+	r->ipc_received++;
+	r->ipc_latency_ns += lat;
+	s = task_find(m->sender_tid);
+	if (s)
+		__sync_fetch_and_add(&s->ipc_sent, 1);
+	pk.sender_tid = m->sender_tid;
+	pk.receiver_tid = tid;
+	p = bpf_map_lookup_elem(&pairs, &pk);
+	if (!p) {
+		if (bpf_map_update_elem(&pairs, &pk, &zero_pair, BPF_NOEXIST) == 0)
+			cnt(cs, PA_RES_C_PAIR_INSERT, 1);
+		p = bpf_map_lookup_elem(&pairs, &pk);
+		if (!p)
+			return;
+		p->sender_tgid = m->sender_tgid;
+		p->receiver_tgid = r->tgid;
+		p->min_ns = lat;
+		p->is_socket = is_sock;
+	}
+	p->count++;
+	p->latency_ns += lat;
+	if (lat < p->min_ns)
+		p->min_ns = lat;
+	if (lat > p->max_ns)
+		p->max_ns = lat;
+	p->coalesced += extra;
+	if (woken) {
+		p->woken++;
+		p->wake_ns += now - r->woken_ns;
+	}
+}
+
+
+/*
+ * A syscall starts in this CPU's state, which nothing else touches on the
+ * way: no record, and no clock read here (the caller reads it last and
+ * hands it to res_sys_started). Only a send needs its channel now (a
+ * pending message must be there before the data is visible to the
+ * receiver); a read-family call is classified at sys_exit, when the call
+ * itself has walked the same fd table, file and inode pages. Returns this
+ * CPU's state (NULL: none), with *send_key the channel of a send, else 0.
+ */
+static __always_inline struct pa_res_cpu *res_sys_enter(struct pt_regs *regs, long id, uint64_t *send_key)
+{
+	struct pa_res_cpu *cs = cpu_state_get();
+	uint64_t key;
+	uint8_t is_sock = 0;
+
+	*send_key = 0;
+	if (!cs)
+		return NULL;
+	cs->sys_tid = current_tid(cs);
+	cs->sys_nr = (uint32_t)id;
+	cs->ipc_dir = 0;
+	if (((uint64_t)id < 64 && ((1ull << id) & (LOW_SEND | LOW_RECV))) || id == NR_recvmmsg || id == NR_sendmmsg) {
+		switch (id) {
+		case NR_write: case NR_writev: case NR_sendto: case NR_sendmsg: case NR_sendmmsg:
+			key = ipc_channel((uint32_t)regs->di, true, &is_sock);
+			if (key) {
+				cs->ipc_dir = PA_RES_IPC_SEND;
+				cs->ipc_key = key;
+				*send_key = key;
+			} else if (is_sock) {
+				cs->ipc_dir = PA_RES_IPC_NOKEY;
+				cnt(cs, PA_RES_C_MSG_NOKEY, 1);
+			}
+			break;
+		default:
+			cs->ipc_dir = PA_RES_IPC_RECV;
+			cs->sys_arg = (uint32_t)regs->di;
+			break;
+		}
+	}
+	return cs;
+}
+
+/* The syscall's start time, read last so that our own work is not in the duration. */
+static __always_inline void res_sys_started(struct pa_res_cpu *cs, uint64_t send_key, uint64_t now)
+{
+	if (send_key) {
+		uint64_t pid_tgid = bpf_get_current_pid_tgid();
+
+		send_begin(send_key, now, (uint32_t)pid_tgid, pid_tgid >> 32);
+	}
+	cs->sys_start = now;
+}
+
+/* The rarer syscalls: IPC and address-space changes, straight into the record. */
+static __always_inline void sys_exit_slow(struct pa_res_cpu *cs, struct pa_res_task *r, uint32_t nr, uint8_t dir,
+					  uint64_t key, bool is_sock, long ret, uint64_t now, uint64_t dur,
+					  uint32_t tid)
+{
+	uint32_t ev = PERF_EVENT_MAX;
+
+	if (dir) {
+		ev = dir == PA_RES_IPC_RECV ? PERF_EVENT_IPC_RECEIVE : PERF_EVENT_IPC_SEND;
+		r->ev_count[ev]++;
+		r->ev_ns[ev] += dur;
+		if (dir == PA_RES_IPC_SEND)
+			send_end(cs, key, ret);
+		else if (dir == PA_RES_IPC_RECV)
+			receive_end(cs, r, key, ret, now, tid, is_sock);
+		return;
+	}
+	if (nr < 64 && ((1ull << nr) & LOW_VM)) {
+		struct task_struct *t = bpf_get_current_task_btf();
+		uint64_t before = r->vm_pages, after = t->mm ? BPF_CORE_READ(t, mm, total_vm) : 0;
+
+		if (nr == NR_munmap)
+			ev = PERF_EVENT_VM_FREE;
+		else if (nr != NR_brk || after > before)
+			ev = PERF_EVENT_VM_ALLOC;
+		else if (after < before)
+			ev = PERF_EVENT_VM_FREE;
+		if (ev < PERF_EVENT_MAX) {
+			r->ev_count[ev]++;
+			r->ev_ns[ev] += dur;
+		}
+		r->vm_pages = after;
+		if (after > r->vm_peak_pages)
+			r->vm_peak_pages = after;
+	}
+}
+
+
+/*
+ * The common syscall (not IPC, not an address-space change, thread switched
+ * in since load) touches this CPU's page alone: its count and time go to
+ * acc, which sched_switch moves into the record. now: the clock at sys_exit.
+ */
+static __always_inline void res_sys_exit(long ret, uint64_t now)
+{
+	struct pa_res_cpu *cs = cpu_state_get();
+	struct pa_res_task *r;
+	bool err = ret < 0 && ret >= -MAX_ERRNO, slow;
+	uint8_t dir, is_sock = 0;
+	uint32_t tid, nr;
+	uint64_t dur, key;
+
+	/* sys_tid is 0 or the current thread: every switch clears or restores it */
+	if (!cs || !cs->sys_tid)
+		return;
+	tid = cs->sys_tid;
+	cs->sys_tid = 0;
+	dur = now - cs->sys_start;
+	nr = cs->sys_nr;
+	dir = cs->ipc_dir;
+	key = cs->ipc_key;
+	if (dir == PA_RES_IPC_RECV) {
+		key = ipc_channel((uint32_t)cs->sys_arg, false, &is_sock);
+		if (!key)
+			dir = 0;
+	}
+	slow = dir || (nr < 64 && ((1ull << nr) & LOW_VM));
+	if (!slow && cs->curr_tid == tid) {
+		cs->acc.sys_count++;
+		cs->acc.sys_ns += dur;
+		cs->acc.sys_errors += err;
+		return;
+	}
+	r = task_rec(cs, NULL, tid);
+	if (!r)
+		return;
+	r->ev_count[PERF_EVENT_SYSCALL]++;
+	r->ev_ns[PERF_EVENT_SYSCALL] += dur;
+	r->sys_errors += err;
+	if (slow)
+		sys_exit_slow(cs, r, nr, dir, key, is_sock, ret, now, dur, tid);
+}
+
+#endif /* PA_BPF_RESOURCES_SYS_H */
