@@ -25,9 +25,10 @@
  * sys_exit, and the token bucket refuses without a division.
  * Wake-ups of the consumer are batched (BPF_RB_NO_WAKEUP) because a default
  * wake-up costs about three times the record itself.
- * When the daemon loads resource tracking too, the syscall programs also do
- * its part of each syscall (resources-sys.h, on its maps, handed over before
- * load), sharing the two clock reads: configuration word `resources`.
+ * When the daemon loads resource tracking too, the syscall and sched_switch
+ * programs also do its part of each syscall and switch (resources-sys.h, on
+ * its maps, handed over before load), sharing the clock reads:
+ * configuration word `resources`.
  */
 /* the kernel has its own enum perf_event_type (perf ring records): rename it away */
 #define perf_event_type vmlinux_perf_event_type
@@ -767,7 +768,11 @@ int BPF_PROG(pa_sched_switch, bool preempt, struct task_struct *prev, struct tas
 	bool cs;
 
 	h.cfg = get_cfg();
-	if (!h.cfg || !get_hot(&h))
+	if (!h.cfg)
+		return 0;
+	if (h.cfg->resources)
+		res_sched_switch(prev, next, prev_state, now);
+	if (!get_hot(&h))
 		return 0;
 	if (h.cs->sys_busy) {
 		/* prev leaves in the middle of a syscall: the state moves to its slot */

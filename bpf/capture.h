@@ -46,7 +46,8 @@ struct pa_capture_config {
 	uint32_t filter_tgid;  /* 0 = any */
 	uint32_t filter_tid;   /* 0 = any */
 	uint32_t filter_gen;   /* bumped on every reconfiguration: pending creations from before are dropped */
-	uint32_t resources;    /* nonzero: the syscall programs also do resource tracking's part (resources-sys.h) */
+	uint32_t resources;    /* nonzero: sys_enter/exit, sched_switch also do resource tracking's part
+				* (resources-sys.h) */
 	uint64_t sample_rate;  /* samples per second per CPU, 0 = none */
 	uint64_t generation;   /* bumped when sample_rate changes: token buckets restart */
 	uint64_t wakeup_bytes; /* wake the consumer when this much data is queued */

@@ -1,15 +1,16 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * resources-sys.h - resource tracking's part of every syscall, included by
- * two objects: bpf/resources.bpf.c, whose own sys_enter/sys_exit programs
- * run it when resource tracking is loaded alone, and bpf/capture.bpf.c,
- * whose syscall programs run it too when the daemon loads both (rodata
- * res_on). Then one program per hook does both jobs with one pair of clock
- * reads: a second object's empty sys_enter/sys_exit pair alone costs about
- * as much as the first's, 130-220 ns per syscall on the test VM (PTI without
- * PCID), and its two clock reads most of the rest. The capture object then
- * uses resource tracking's maps, not its own copies (user space hands their
- * fds over before load: bpf_map__reuse_fd), so the records are the same
+ * resources-sys.h - resource tracking's part of every syscall and context
+ * switch, included by two objects: bpf/resources.bpf.c, whose own
+ * sys_enter, sys_exit and sched_switch programs run it when resource
+ * tracking is loaded alone, and bpf/capture.bpf.c, whose programs on those
+ * hooks run it too when the daemon loads both (configuration word
+ * `resources`). Then one program per hook does both jobs with one clock
+ * read: a second object's empty sys_enter/sys_exit pair alone costs about as
+ * much as the first's, 130-220 ns per syscall on the test VM (PTI without
+ * PCID), and its clock reads most of the rest. The capture object then uses
+ * resource tracking's maps, not its own copies (user space hands their fds
+ * over before load: bpf_map__reuse_fd), so the records are the same
  * whichever object updates them.
  *
  * Needs vmlinux.h, the libbpf headers, kernel-defs.h and resources.h first.
@@ -410,6 +411,123 @@ static __always_inline void res_sys_exit(long ret, uint64_t now)
 	r->sys_errors += err;
 	if (slow)
 		sys_exit_slow(cs, r, nr, dir, key, is_sock, ret, now, dur, tid);
+}
+
+#define TASK_DEAD 0x80
+#ifndef barrier
+#define barrier() asm volatile("" ::: "memory")
+#endif
+
+/* Move the statistics of the thread running on this CPU into its record r. */
+static __always_inline void acc_flush(struct pa_res_cpu *cs, struct pa_res_task *r)
+{
+	struct pa_res_acc *a = &cs->acc;
+
+	r->ev_count[PERF_EVENT_SYSCALL] += a->sys_count;
+	r->ev_ns[PERF_EVENT_SYSCALL] += a->sys_ns;
+	r->sys_errors += a->sys_errors;
+	r->ev_count[PERF_EVENT_PAGE_FAULT] += a->faults;
+	r->faults_in_sys += a->faults_in_sys;
+	r->ev_count[PERF_EVENT_INTERRUPT] += a->irqs + a->softirqs;
+	r->irqs_in_sys += a->irqs_in_sys + a->softirqs_in_sys;
+	__builtin_memset(a, 0, sizeof(*a));
+}
+
+/*
+ * CPU time: the time between two switches on a CPU belongs to the task
+ * switched out (or to idle). The run-queue latency of `next` is the
+ * scheduler's own sched_info.last_queued against its run queue's clock.
+ * `prev` leaves with its pending statistics (acc) and its syscall in flight
+ * moved into its record; `next` brings its spilled syscall back to the CPU.
+ */
+static __always_inline void res_sched_switch(struct task_struct *prev, struct task_struct *next,
+					    unsigned int prev_state, uint64_t now)
+{
+	uint64_t delta = 0, queued;
+	uint32_t ptid = prev->pid, ntid = next->pid;
+	struct pa_res_cpu *cs = cpu_state_get();
+	struct pa_res_task *r;
+	bool flushed = false;
+	struct rq *rq;
+
+	if (!cs)
+		return;
+	if (cs->since && now > cs->since)
+		delta = now - cs->since;
+	cs->seq++;
+	barrier();
+	if (!ptid) {
+		cs->idle_ns += delta;
+	} else {
+		cs->busy_ns += delta;
+		r = task_rec(cs, prev, ptid);
+		/* a dead thread's last switch: its id may already be a new thread's (reaped, reused) */
+		if (r && (prev_state & TASK_DEAD) && r->start_ns != prev->start_time) {
+			cnt(cs, PA_RES_C_TASK_STALE, 1);
+			if (cs->curr_tid == ptid) {
+				__builtin_memset(&cs->acc, 0, sizeof(cs->acc));
+				flushed = true;
+			}
+			r = NULL;
+		}
+		if (r) {
+			r->cpu_ns += delta;
+			if (prev_state)
+				r->voluntary++;
+			if (cs->sys_tid == ptid) {
+				r->sys_start = cs->sys_start;
+				r->sys_nr = cs->sys_nr;
+				r->sys_arg = cs->sys_arg;
+				r->ipc_key = cs->ipc_key;
+				r->ipc_dir = cs->ipc_dir;
+			}
+			if (cs->curr_tid == ptid) {
+				acc_flush(cs, r);
+				flushed = true;
+			}
+		}
+	}
+	if (!flushed) {
+		/* no record for prev, or acc is another thread's (none seen yet): its own record or nowhere */
+		struct pa_res_task *o = cs->curr_tid ? task_find(cs->curr_tid) : NULL;
+
+		if (o && o->tgid)
+			acc_flush(cs, o);
+		else
+			__builtin_memset(&cs->acc, 0, sizeof(cs->acc));
+	}
+	cs->sys_tid = 0;
+	cs->since = now;
+	cs->curr_tid = ntid;
+	barrier();
+	cs->seq++;
+	if (!ntid)
+		return;
+	r = task_rec(cs, next, ntid);
+	if (!r)
+		return;
+	if (r->sys_start) {
+		cs->sys_start = r->sys_start;
+		cs->sys_nr = r->sys_nr;
+		cs->sys_arg = r->sys_arg;
+		cs->ipc_key = r->ipc_key;
+		cs->ipc_dir = r->ipc_dir;
+		cs->sys_tid = ntid;
+		r->sys_start = 0;
+	}
+	r->switches_in++;
+	r->ev_count[PERF_EVENT_CONTEXT_SWITCH]++;
+	/* direct (fault-safe) loads through BTF pointers: no helper calls */
+	queued = next->sched_info.last_queued;
+	rq = next->se.cfs_rq ? next->se.cfs_rq->rq : NULL;
+	if (queued && rq) {
+		uint64_t clock = rq->clock;
+
+		if (clock > queued) {
+			r->runq_ns += clock - queued;
+			r->ev_ns[PERF_EVENT_CONTEXT_SWITCH] += clock - queued;
+		}
+	}
 }
 
 #endif /* PA_BPF_RESOURCES_SYS_H */

@@ -63,9 +63,6 @@ struct {
 	__type(value, struct pa_res_sys);
 } sys_attr SEC(".maps");
 
-#define TASK_DEAD 0x80
-#define barrier() asm volatile("" ::: "memory")
-
 /* This CPU's attribution entry of the syscall in flight (NULL: number out of range). */
 static __always_inline struct pa_res_sys *sys_attr_of(struct pa_res_cpu *cs)
 {
@@ -74,27 +71,11 @@ static __always_inline struct pa_res_sys *sys_attr_of(struct pa_res_cpu *cs)
 	return nr < PA_RES_SYSCALL_NR_MAX ? bpf_map_lookup_elem(&sys_attr, &key) : NULL;
 }
 
-
-/* Move the statistics of the thread running on this CPU into its record r. */
-static __always_inline void acc_flush(struct pa_res_cpu *cs, struct pa_res_task *r)
-{
-	struct pa_res_acc *a = &cs->acc;
-
-	r->ev_count[PERF_EVENT_SYSCALL] += a->sys_count;
-	r->ev_ns[PERF_EVENT_SYSCALL] += a->sys_ns;
-	r->sys_errors += a->sys_errors;
-	r->ev_count[PERF_EVENT_PAGE_FAULT] += a->faults;
-	r->faults_in_sys += a->faults_in_sys;
-	r->ev_count[PERF_EVENT_INTERRUPT] += a->irqs + a->softirqs;
-	r->irqs_in_sys += a->irqs_in_sys + a->softirqs_in_sys;
-	__builtin_memset(a, 0, sizeof(*a));
-}
-
-
 /*
- * The syscall programs of resource tracking loaded alone; when the daemon
- * loads the collector too, these stay detached and the collector's own
- * syscall programs run the same code (resources-sys.h).
+ * The syscall and sched_switch programs of resource tracking loaded alone;
+ * when the daemon loads the collector too, these stay detached and the
+ * collector's own programs on those hooks run the same code
+ * (resources-sys.h).
  */
 SEC("tp_btf/sys_enter")
 int BPF_PROG(res_sys_enter_prog, struct pt_regs *regs, long id)
@@ -114,102 +95,11 @@ int BPF_PROG(res_sys_exit_prog, struct pt_regs *regs, long ret)
 	return 0;
 }
 
-/*
- * CPU time: the time between two switches on a CPU belongs to the task
- * switched out (or to idle). The run-queue latency of `next` is the
- * scheduler's own sched_info.last_queued against its run queue's clock.
- * `prev` leaves with its pending statistics (acc) and its syscall in flight
- * moved into its record; `next` brings its spilled syscall back to the CPU.
- */
 SEC("tp_btf/sched_switch")
-int BPF_PROG(res_sched_switch, bool preempt, struct task_struct *prev, struct task_struct *next,
+int BPF_PROG(res_sched_switch_prog, bool preempt, struct task_struct *prev, struct task_struct *next,
 	     unsigned int prev_state)
 {
-	uint64_t now = bpf_ktime_get_ns(), delta = 0, queued;
-	uint32_t ptid = prev->pid, ntid = next->pid;
-	struct pa_res_cpu *cs = cpu_state_get();
-	struct pa_res_task *r;
-	bool flushed = false;
-	struct rq *rq;
-
-	if (!cs)
-		return 0;
-	if (cs->since && now > cs->since)
-		delta = now - cs->since;
-	cs->seq++;
-	barrier();
-	if (!ptid) {
-		cs->idle_ns += delta;
-	} else {
-		cs->busy_ns += delta;
-		r = task_rec(cs, prev, ptid);
-		/* a dead thread's last switch: its id may already be a new thread's (reaped, reused) */
-		if (r && (prev_state & TASK_DEAD) && r->start_ns != prev->start_time) {
-			cnt(cs, PA_RES_C_TASK_STALE, 1);
-			if (cs->curr_tid == ptid) {
-				__builtin_memset(&cs->acc, 0, sizeof(cs->acc));
-				flushed = true;
-			}
-			r = NULL;
-		}
-		if (r) {
-			r->cpu_ns += delta;
-			if (prev_state)
-				r->voluntary++;
-			if (cs->sys_tid == ptid) {
-				r->sys_start = cs->sys_start;
-				r->sys_nr = cs->sys_nr;
-				r->sys_arg = cs->sys_arg;
-				r->ipc_key = cs->ipc_key;
-				r->ipc_dir = cs->ipc_dir;
-			}
-			if (cs->curr_tid == ptid) {
-				acc_flush(cs, r);
-				flushed = true;
-			}
-		}
-	}
-	if (!flushed) {
-		/* no record for prev, or acc is another thread's (none seen yet): its own record or nowhere */
-		struct pa_res_task *o = cs->curr_tid ? task_find(cs->curr_tid) : NULL;
-
-		if (o && o->tgid)
-			acc_flush(cs, o);
-		else
-			__builtin_memset(&cs->acc, 0, sizeof(cs->acc));
-	}
-	cs->sys_tid = 0;
-	cs->since = now;
-	cs->curr_tid = ntid;
-	barrier();
-	cs->seq++;
-	if (!ntid)
-		return 0;
-	r = task_rec(cs, next, ntid);
-	if (!r)
-		return 0;
-	if (r->sys_start) {
-		cs->sys_start = r->sys_start;
-		cs->sys_nr = r->sys_nr;
-		cs->sys_arg = r->sys_arg;
-		cs->ipc_key = r->ipc_key;
-		cs->ipc_dir = r->ipc_dir;
-		cs->sys_tid = ntid;
-		r->sys_start = 0;
-	}
-	r->switches_in++;
-	r->ev_count[PERF_EVENT_CONTEXT_SWITCH]++;
-	/* direct (fault-safe) loads through BTF pointers: no helper calls */
-	queued = next->sched_info.last_queued;
-	rq = next->se.cfs_rq ? next->se.cfs_rq->rq : NULL;
-	if (queued && rq) {
-		uint64_t clock = rq->clock;
-
-		if (clock > queued) {
-			r->runq_ns += clock - queued;
-			r->ev_ns[PERF_EVENT_CONTEXT_SWITCH] += clock - queued;
-		}
-	}
+	res_sched_switch(prev, next, prev_state, bpf_ktime_get_ns());
 	return 0;
 }
 

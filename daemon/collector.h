@@ -47,10 +47,10 @@ struct pa_res_maps;
 
 /*
  * Load, configure and attach. res: NULL, or resource tracking's maps
- * (daemon/resources.h), on which the syscall programs then also do
- * resource tracking's part of each syscall, sharing the clock reads (its own
- * syscall programs stay detached: pa_resources_open(true, ...)); the
- * syscall hooks stay attached then, whatever the event mask.
+ * (daemon/resources.h), on which the sys_enter, sys_exit and sched_switch
+ * programs then also do resource tracking's part, sharing the clock reads
+ * (its own programs on those hooks stay detached: pa_resources_open(true,
+ * ...)); those hooks stay attached then, whatever the event mask.
  * Returns 0 and *ret, or a negative errno:
  *   -EPERM   not root / no CAP_BPF+CAP_PERFMON
  *   -ENOENT  no BTF at /sys/kernel/btf/vmlinux
@@ -61,7 +61,7 @@ int pa_collector_open(const struct pa_collector_config *cfg, const struct pa_res
 		      struct pa_collector **ret, const char **ret_why);
 
 /*
- * Whether the syscall programs do resource tracking's part (opened with
+ * Whether those programs do resource tracking's part (opened with
  * res; on at open). Returns 0, -EINVAL (on, without res) or a negative errno.
  */
 int pa_collector_carry_resources(struct pa_collector *c, bool on);

@@ -44,7 +44,7 @@ struct base {
 
 struct pa_resources {
 	struct resources_bpf *skel;
-	bool carried; /* the collector's syscall programs do our part of each syscall: ours stay detached */
+	bool carried; /* the collector's programs do our part of each syscall and switch: ours stay detached */
 	struct bpf_link *links[N_PROGS];
 	const char *unattached[N_PROGS];
 	unsigned int n_unattached;
@@ -131,10 +131,11 @@ static const void *map_in_place(struct bpf_map *m, size_t len)
 	return p == MAP_FAILED ? NULL : p;
 }
 
-/* Our own syscall programs: left detached while the collector's do their work (resources-sys.h). */
-static bool is_syscall_prog(const struct pa_resources *r, const struct bpf_program *p)
+/* Our programs on the hooks whose collector programs can do their work (resources-sys.h). */
+static bool is_carried_prog(const struct pa_resources *r, const struct bpf_program *p)
 {
-	return p == r->skel->progs.res_sys_enter_prog || p == r->skel->progs.res_sys_exit_prog;
+	return p == r->skel->progs.res_sys_enter_prog || p == r->skel->progs.res_sys_exit_prog ||
+	       p == r->skel->progs.res_sched_switch_prog;
 }
 
 int pa_resources_attach(struct pa_resources *r, bool on)
@@ -154,7 +155,7 @@ int pa_resources_attach(struct pa_resources *r, bool on)
 	bpf_object__for_each_program(p, r->skel->obj) {
 		if (i >= N_PROGS)
 			break;
-		if (!(r->carried && is_syscall_prog(r, p))) {
+		if (!(r->carried && is_carried_prog(r, p))) {
 			tried++;
 			r->links[i] = bpf_program__attach(p);
 			if (!r->links[i])

@@ -15,8 +15,8 @@
 struct pa_resources;
 
 /*
- * Load and attach. carried: the collector's syscall programs will do
- * resource tracking's part of each syscall (opened with pa_resources_maps,
+ * Load and attach. carried: the collector's programs will do resource
+ * tracking's part of each syscall and switch (opened with pa_resources_maps,
  * see daemon/collector.h), so ours are not attached; once it is clear that
  * they will not, pa_resources_set_carried(r, false). Returns 0 and *ret, or
  * a negative errno (-EPERM without root, -ENOSYS when a hook does not
@@ -26,18 +26,18 @@ int pa_resources_open(bool carried, struct pa_resources **ret, const char **ret_
 void pa_resources_free(struct pa_resources *r); /* detaches; NULL is fine */
 
 /*
- * Attach every program (on; not the syscall programs while carried) or
+ * Attach every program (on; not those on sys_enter, sys_exit and sched_switch while carried) or
  * detach them all; the maps and their figures stay. Returns 0, or -ENOSYS
  * when no program attached (those that did not are listed in the replies as
  * before). For benchmarks.
  */
 int pa_resources_attach(struct pa_resources *r, bool on);
 
-/* Change whether the collector carries our syscall part; attached programs follow. Returns as above. */
+/* Change whether the collector carries our part of each syscall and switch; attached programs follow. */
 int pa_resources_set_carried(struct pa_resources *r, bool carried);
 
 /*
- * The maps that resource tracking's part of each syscall updates
+ * The maps that resource tracking's part of each syscall and switch updates
  * (bpf/resources-sys.h), for the collector's programs: descriptors valid
  * while r lives.
  */

@@ -196,11 +196,12 @@ t_begin "the daemon stops cleanly"
 pa_stop
 t_assert_eq "exit status" 0 "$PA_RC" && t_ok
 
-# By default the collector's syscall programs do resource tracking's part of each
-# syscall too (bpf/resources-sys.h); without kernel capture its own programs do.
+# By default the collector's sys_enter, sys_exit and sched_switch programs do
+# resource tracking's part too (bpf/resources-sys.h); without kernel capture its
+# own programs do.
 # Both must give the same figures: the same ping-pong, each way.
 for mode in default --no-capture; do
-	t_begin "${mode}: a ping-pong of N round trips: N messages each way, at least 2N syscalls in the parent"
+	t_begin "${mode}: a ping-pong of N round trips: N messages each way, at least 2N syscalls and N/2 switches"
 	args=()
 	[ $mode = default ] || args=("$mode")
 	if ! pa_start "${args[@]}"; then
@@ -216,17 +217,20 @@ for mode in default --no-capture; do
 		'[.pairs[] | select(.sender_pid == $s and .receiver_pid == $r)] | map(.messages) | add // 0' <<<"$cor"; }
 	down=$(msgs "$parent" "$child")
 	up=$(msgs "$child" "$parent")
-	sys=$("$PA" --json top --by syscall --pid "$parent" | jq '.rows[0].by_event.syscall.count // 0')
+	row=$("$PA" --json top --by syscall --pid "$parent" | jq -c '.rows[0]')
+	sys=$(jq '.by_event.syscall.count // 0' <<<"$row")
+	# each round trip the parent waits in read() for the child: it is switched in again
+	sw=$(jq '.switches // 0' <<<"$row")
 	pa_stop
 	want_kernel='{"available":true,"why":""}'
 	[ $mode = default ] || want_kernel='{"available":false,"why":"turned off with --no-capture"}'
 	if [ "$kernel" = "$want_kernel" ] && [ "$down" = $N ] && [ "$up" = $N ] && [ "$sys" -ge $((2 * N)) ] &&
-		[ "$PA_RC" = 0 ]; then
+		[ "$sw" -ge $((N / 2)) ] && [ "$PA_RC" = 0 ]; then
 		t_ok
-		echo "# $mode: $down + $up messages, $sys syscalls in the parent"
+		echo "# $mode: $down + $up messages, $sys syscalls and $sw switches in the parent"
 	else
 		t_fail "kernel $kernel; parent->child $down, child->parent $up (expected $N each); $sys syscalls" \
-			"(expected >= $((2 * N))); exit status $PA_RC"
+			"(expected >= $((2 * N))); $sw switches (expected >= $((N / 2))); exit status $PA_RC"
 	fi
 done
 t_done
