@@ -517,41 +517,6 @@ static __always_inline void consume_create(struct hot *h, struct task_ctx *tc, u
 		       false);
 }
 
-extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
-
-/*
- * Is fd of the current task a pipe or a Unix socket? Direct (fault-safe)
- * loads through BTF pointers, no bpf_probe_read_kernel() calls.
- */
-static __always_inline bool fd_is_ipc(uint32_t fd)
-{
-	struct task_struct *t = bpf_get_current_task_btf();
-	struct fdtable *fdt = t->files->fdt;
-	struct file *f = NULL;
-	unsigned int mode;
-
-	if (!fdt || fd >= fdt->max_fds)
-		return false;
-	/*
-	 * The slot, indexed by a variable, read through a type whose first
-	 * member is a struct file * (struct kiocb): a fault-safe load like the
-	 * others, where bpf_probe_read_kernel() costs a helper call.
-	 */
-	f = ((struct kiocb *)bpf_rdonly_cast((void *)((unsigned long)fdt->fd + fd * sizeof(f)),
-					     bpf_core_type_id_kernel(struct kiocb)))->ki_filp;
-	if (!f)
-		return false;
-	mode = f->f_inode->i_mode & S_IFMT;
-	if (mode == S_IFIFO)
-		return true;
-	if (mode == S_IFSOCK) {
-		struct socket *sock = bpf_rdonly_cast(f->private_data, bpf_core_type_id_kernel(struct socket));
-
-		return sock->sk->__sk_common.skc_family == AF_UNIX;
-	}
-	return false;
-}
-
 /* sys_slot.ipc flag: an fd call; whether the fd is a pipe or Unix socket is checked at sys_exit */
 #define IPC_CHECK_FD 0x80
 
@@ -674,12 +639,13 @@ int BPF_PROG(pa_sys_exit, struct pt_regs *regs, long ret)
 	struct pa_bpf_sys_slot sl = {};
 	struct hot h;
 	bool err = ret < 0 && ret >= -MAX_ERRNO;
+	int res_fd = RES_FD_UNKNOWN;
 
 	h.cfg = get_cfg();
 	if (!h.cfg)
 		return 0;
 	if (h.cfg->resources)
-		res_sys_exit(ret, now);
+		res_fd = res_sys_exit(ret, now);
 	if (!get_hot(&h))
 		return 0;
 	mask = h.cfg->event_mask;
@@ -722,8 +688,13 @@ int BPF_PROG(pa_sys_exit, struct pt_regs *regs, long ret)
 		       true);
 		lflags = PA_LOG_SYSCALL | (err ? PA_LOG_ERROR : 0);
 	}
-	if (sl.ipc & IPC_CHECK_FD)
-		sl.ipc = fd_is_ipc(sl.arg) ? sl.ipc & ~IPC_CHECK_FD : 0;
+	if (sl.ipc & IPC_CHECK_FD) {
+		/* a pipe or a Unix socket; resource tracking may have found out already */
+		uint8_t is_sock;
+		bool ipc = res_fd != RES_FD_UNKNOWN ? res_fd == RES_FD_IPC : ipc_channel(sl.arg, false, &is_sock) != 0;
+
+		sl.ipc = ipc ? sl.ipc & ~IPC_CHECK_FD : 0;
+	}
 	if (sl.ipc) {
 		uint32_t ev = sl.ipc - 1;
 

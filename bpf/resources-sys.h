@@ -150,20 +150,28 @@ static __always_inline struct pa_res_task *task_rec(struct pa_res_cpu *cs, struc
  * Channel of an fd if it is a pipe or a Unix socket, else 0. A pipe's two
  * ends share their pipe_inode_info; a Unix socket's sends are keyed by the
  * peer socket, its receives by itself, so both ends name the receiving
- * socket.
+ * socket. A receive's channel is never 0 for a pipe or a Unix socket, so
+ * kernel capture uses it to tell IPC from other fds too. Direct
+ * (fault-safe) loads through BTF pointers, no bpf_probe_read_kernel() calls.
  */
 static __always_inline uint64_t ipc_channel(uint32_t fd, bool send, uint8_t *is_sock)
 {
 	struct task_struct *t = bpf_get_current_task_btf();
 	struct fdtable *fdt = t->files->fdt;
-	struct file *f = NULL;
+	struct file *f;
 	unsigned int mode;
 
 	if (!fdt || fd >= fdt->max_fds)
 		return 0;
-	if (bpf_probe_read_kernel(&f, sizeof(f), (void *)((unsigned long)fdt->fd + fd * sizeof(f))) || !f)
+	/*
+	 * The slot, indexed by a variable, read through a type whose first
+	 * member is a struct file * (struct kiocb): a fault-safe load like the
+	 * others, where bpf_probe_read_kernel() costs a helper call.
+	 */
+	f = ((struct kiocb *)bpf_rdonly_cast((void *)((unsigned long)fdt->fd + fd * sizeof(f)),
+					     bpf_core_type_id_kernel(struct kiocb)))->ki_filp;
+	if (!f)
 		return 0;
-	f = bpf_rdonly_cast(f, bpf_core_type_id_kernel(struct file));
 	mode = f->f_inode->i_mode & S_IFMT;
 	if (mode == S_IFIFO)
 		return (uint64_t)(unsigned long)f->private_data;
@@ -368,12 +376,18 @@ static __always_inline void sys_exit_slow(struct pa_res_cpu *cs, struct pa_res_t
 }
 
 
+/* What res_sys_exit found out about the fd of a read- or write-family call */
+enum { RES_FD_UNKNOWN, RES_FD_OTHER, RES_FD_IPC };
+
 /*
  * The common syscall (not IPC, not an address-space change, thread switched
  * in since load) touches this CPU's page alone: its count and time go to
  * acc, which sched_switch moves into the record. now: the clock at sys_exit.
+ * Returns RES_FD_IPC or RES_FD_OTHER for a read- or write-family call whose
+ * fd it classified (at sys_enter for a send, here for a receive), so that
+ * kernel capture need not look again; else RES_FD_UNKNOWN.
  */
-static __always_inline void res_sys_exit(long ret, uint64_t now)
+static __always_inline int res_sys_exit(long ret, uint64_t now)
 {
 	struct pa_res_cpu *cs = cpu_state_get();
 	struct pa_res_task *r;
@@ -381,10 +395,11 @@ static __always_inline void res_sys_exit(long ret, uint64_t now)
 	uint8_t dir, is_sock = 0;
 	uint32_t tid, nr;
 	uint64_t dur, key;
+	int fd;
 
 	/* sys_tid is 0 or the current thread: every switch clears or restores it */
 	if (!cs || !cs->sys_tid)
-		return;
+		return RES_FD_UNKNOWN;
 	tid = cs->sys_tid;
 	cs->sys_tid = 0;
 	dur = now - cs->sys_start;
@@ -396,21 +411,24 @@ static __always_inline void res_sys_exit(long ret, uint64_t now)
 		if (!key)
 			dir = 0;
 	}
+	fd = (nr < 64 && ((1ull << nr) & (LOW_SEND | LOW_RECV))) || nr == NR_recvmmsg || nr == NR_sendmmsg ?
+		     (dir ? RES_FD_IPC : RES_FD_OTHER) : RES_FD_UNKNOWN;
 	slow = dir || (nr < 64 && ((1ull << nr) & LOW_VM));
 	if (!slow && cs->curr_tid == tid) {
 		cs->acc.sys_count++;
 		cs->acc.sys_ns += dur;
 		cs->acc.sys_errors += err;
-		return;
+		return fd;
 	}
 	r = task_rec(cs, NULL, tid);
 	if (!r)
-		return;
+		return fd;
 	r->ev_count[PERF_EVENT_SYSCALL]++;
 	r->ev_ns[PERF_EVENT_SYSCALL] += dur;
 	r->sys_errors += err;
 	if (slow)
 		sys_exit_slow(cs, r, nr, dir, key, is_sock, ret, now, dur, tid);
+	return fd;
 }
 
 #define TASK_DEAD 0x80

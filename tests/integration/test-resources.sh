@@ -13,6 +13,7 @@ cd "$(dirname "$0")/../.." || exit 1
 . tests/lib.sh
 . tests/blackbox/daemon.sh
 LOAD=$PWD/$BUILD/tests/workloads/res-load
+WORKLOAD=$PWD/$BUILD/tests/workloads/workload
 
 # key VALUE from the workload's "key value" output
 kv() { awk -v k="$1" '$1 == k { print $2 }' <<<"$2"; }
@@ -199,7 +200,8 @@ t_assert_eq "exit status" 0 "$PA_RC" && t_ok
 # By default the collector's sys_enter, sys_exit and sched_switch programs do
 # resource tracking's part too (bpf/resources-sys.h); without kernel capture its
 # own programs do.
-# Both must give the same figures: the same ping-pong, each way.
+# Both must give the same figures: the same ping-pong, each way. By default,
+# kernel capture's IPC events must stay exact too.
 for mode in default --no-capture; do
 	t_begin "${mode}: a ping-pong of N round trips: N messages each way, at least 2N syscalls and N/2 switches"
 	args=()
@@ -221,16 +223,31 @@ for mode in default --no-capture; do
 	sys=$(jq '.by_event.syscall.count // 0' <<<"$row")
 	# each round trip the parent waits in read() for the child: it is switched in again
 	sw=$(jq '.switches // 0' <<<"$row")
+	ipc=ok
+	if [ $mode = default ]; then
+		# kernel capture's IPC events, told from other fds by resource tracking's part here:
+		# exactly the workload's pipe and Unix-socket messages (a copy under a name of its own)
+		cp "$WORKLOAD" "$PA_DIR/pawl$$"
+		"$PA" enable >/dev/null
+		"$PA" configure --comm "pawl$$" >/dev/null
+		"$PA" reset >/dev/null
+		"$PA_DIR/pawl$$" -p 100 -u 100 >"$PA_DIR/wl.out" # a file: its report is no IPC send
+		wl=$(cat "$PA_DIR/wl.out")
+		got=$("$PA" --json stats | jq -c '[.events[] | select(.name == "ipc_send" or .name == "ipc_receive") |
+			.count]')
+		want="[$(kv ipc_send "$wl"),$(kv ipc_receive "$wl")]"
+		[ "$got" = "$want" ] || ipc="ipc_send, ipc_receive $got, the workload did $want"
+	fi
 	pa_stop
 	want_kernel='{"available":true,"why":""}'
 	[ $mode = default ] || want_kernel='{"available":false,"why":"turned off with --no-capture"}'
 	if [ "$kernel" = "$want_kernel" ] && [ "$down" = $N ] && [ "$up" = $N ] && [ "$sys" -ge $((2 * N)) ] &&
-		[ "$sw" -ge $((N / 2)) ] && [ "$PA_RC" = 0 ]; then
+		[ "$sw" -ge $((N / 2)) ] && [ "$ipc" = ok ] && [ "$PA_RC" = 0 ]; then
 		t_ok
 		echo "# $mode: $down + $up messages, $sys syscalls and $sw switches in the parent"
 	else
 		t_fail "kernel $kernel; parent->child $down, child->parent $up (expected $N each); $sys syscalls" \
-			"(expected >= $((2 * N))); $sw switches (expected >= $((N / 2))); exit status $PA_RC"
+			"(expected >= $((2 * N))); $sw switches (expected >= $((N / 2))); $ipc; exit status $PA_RC"
 	fi
 done
 t_done
