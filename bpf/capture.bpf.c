@@ -25,10 +25,10 @@
  * sys_exit, and the token bucket refuses without a division.
  * Wake-ups of the consumer are batched (BPF_RB_NO_WAKEUP) because a default
  * wake-up costs about three times the record itself.
- * When the daemon loads resource tracking too, the syscall and sched_switch
- * programs also do its part of each syscall and switch (resources-sys.h, on
- * its maps, handed over before load), sharing the clock reads:
- * configuration word `resources`.
+ * When the daemon loads resource tracking too, the programs on sys_enter,
+ * sys_exit, sched_switch, page faults and interrupt entries also do its part
+ * (resources-sys.h, on its maps, handed over before load), sharing the
+ * clock reads: configuration word `resources`.
  */
 /* the kernel has its own enum perf_event_type (perf ring records): rename it away */
 #define perf_event_type vmlinux_perf_event_type
@@ -883,7 +883,11 @@ static __always_inline void irq_enter(uint32_t which)
 	const struct pa_capture_config *cfg = get_cfg();
 	struct pa_bpf_cpu_hot *cs;
 
-	if (!cfg || !(cfg->event_mask & BIT(PERF_EVENT_INTERRUPT)))
+	if (!cfg)
+		return;
+	if (cfg->resources)
+		res_seen(which ? SEEN_SOFTIRQ : SEEN_IRQ);
+	if (!(cfg->event_mask & BIT(PERF_EVENT_INTERRUPT)))
 		return;
 	cs = cpu_hot();
 	if (cs)
@@ -941,12 +945,17 @@ int BPF_PROG(pa_softirq_exit, unsigned int vec)
 /* Page faults: the tracepoint fires at entry only and no fexit loads here, so no duration. */
 static __always_inline void page_fault(unsigned long address, uint8_t flags)
 {
-	uint64_t now = bpf_ktime_get_ns();
+	uint64_t now;
 	struct hot h;
 
 	h.cfg = get_cfg();
-	if (!h.cfg || !(h.cfg->event_mask & BIT(PERF_EVENT_PAGE_FAULT)) || !current_ok(h.cfg) || !get_hot(&h))
+	if (!h.cfg)
 		return;
+	if (h.cfg->resources)
+		res_seen(SEEN_FAULT);
+	if (!(h.cfg->event_mask & BIT(PERF_EVENT_PAGE_FAULT)) || !current_ok(h.cfg) || !get_hot(&h))
+		return;
+	now = bpf_ktime_get_ns();
 	record(&h, PERF_EVENT_PAGE_FAULT, PERF_EVENT_PAGE_FAULT, 0, false, now, IDS_CURRENT, (uint32_t)address,
 	       (uint32_t)(address >> 32), flags | PERF_SAMPLE_F_NO_DURATION, false);
 }

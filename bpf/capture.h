@@ -46,7 +46,7 @@ struct pa_capture_config {
 	uint32_t filter_tgid;  /* 0 = any */
 	uint32_t filter_tid;   /* 0 = any */
 	uint32_t filter_gen;   /* bumped on every reconfiguration: pending creations from before are dropped */
-	uint32_t resources;    /* nonzero: sys_enter/exit, sched_switch also do resource tracking's part
+	uint32_t resources;    /* nonzero: the hooks resource tracking uses too also do its part
 				* (resources-sys.h) */
 	uint64_t sample_rate;  /* samples per second per CPU, 0 = none */
 	uint64_t generation;   /* bumped when sample_rate changes: token buckets restart */

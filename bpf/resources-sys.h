@@ -1,17 +1,18 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * resources-sys.h - resource tracking's part of every syscall and context
- * switch, included by two objects: bpf/resources.bpf.c, whose own
- * sys_enter, sys_exit and sched_switch programs run it when resource
- * tracking is loaded alone, and bpf/capture.bpf.c, whose programs on those
- * hooks run it too when the daemon loads both (configuration word
- * `resources`). Then one program per hook does both jobs with one clock
- * read: a second object's empty sys_enter/sys_exit pair alone costs about as
- * much as the first's, 130-220 ns per syscall on the test VM (PTI without
- * PCID), and its clock reads most of the rest. The capture object then uses
- * resource tracking's maps, not its own copies (user space hands their fds
- * over before load: bpf_map__reuse_fd), so the records are the same
- * whichever object updates them.
+ * resources-sys.h - resource tracking's part of the hooks kernel capture
+ * uses too: every syscall, context switch, page fault and interrupt entry.
+ * Included by two objects: bpf/resources.bpf.c, whose own programs on those
+ * hooks run it when resource tracking is loaded alone, and
+ * bpf/capture.bpf.c, whose programs on those hooks run it too when the
+ * daemon loads both (configuration word `resources`). Then one program per
+ * hook does both jobs with one clock read: a second object's empty
+ * sys_enter/sys_exit pair alone costs about as much as the first's, 130-220
+ * ns per syscall on the test VM (PTI without PCID), and its clock reads most
+ * of the rest. The capture object then uses resource tracking's maps, not
+ * its own copies (user space hands their fds over before load:
+ * bpf_map__reuse_fd), so the records are the same whichever object updates
+ * them.
  *
  * Needs vmlinux.h, the libbpf headers, kernel-defs.h and resources.h first.
  */
@@ -71,6 +72,14 @@ struct {
 	__type(key, uint32_t);
 	__type(value, struct pa_res_cpu);
 } cpu_state SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, PA_RES_SYSCALL_NR_MAX); /* x possible CPUs, set by user space before load */
+	__type(key, uint32_t);
+	__type(value, struct pa_res_sys);
+} sys_attr SEC(".maps");
 
 static const struct pa_res_task zero_task;
 static const struct pa_res_pair zero_pair;
@@ -545,6 +554,77 @@ static __always_inline void res_sched_switch(struct task_struct *prev, struct ta
 			r->runq_ns += clock - queued;
 			r->ev_ns[PERF_EVENT_CONTEXT_SWITCH] += clock - queued;
 		}
+	}
+}
+
+/* This CPU's attribution entry of the syscall in flight (NULL: number out of range). */
+static __always_inline struct pa_res_sys *sys_attr_of(struct pa_res_cpu *cs)
+{
+	uint32_t nr = cs->sys_nr, key = bpf_get_smp_processor_id() * PA_RES_SYSCALL_NR_MAX + nr;
+
+	return nr < PA_RES_SYSCALL_NR_MAX ? bpf_map_lookup_elem(&sys_attr, &key) : NULL;
+}
+
+/*
+ * Interrupts count for the thread they interrupt, page faults for the thread
+ * that takes them. Hard and soft interrupts have fields of their own in acc
+ * (a hard interrupt can arrive in the middle of a softirq's update);
+ * sched_switch runs with interrupts off.
+ */
+enum { SEEN_IRQ, SEEN_SOFTIRQ, SEEN_FAULT };
+
+static __always_inline void res_seen(uint32_t kind)
+{
+	struct pa_res_cpu *cs = cpu_state_get();
+	bool fault = kind == SEEN_FAULT, in_sys;
+	struct pa_res_task *r;
+	uint32_t tid;
+
+	if (!cs)
+		return;
+	cnt(cs, fault ? PA_RES_C_FAULTS : PA_RES_C_IRQS, 1);
+	tid = current_tid(cs);
+	if (!tid)
+		return;
+	in_sys = cs->sys_tid != 0;
+	if (in_sys) {
+		struct pa_res_sys *s = sys_attr_of(cs);
+
+		cnt(cs, fault ? PA_RES_C_FAULTS_IN_SYS : PA_RES_C_IRQS_IN_SYS, 1);
+		if (s && kind == SEEN_FAULT)
+			s->faults++;
+		else if (s && kind == SEEN_SOFTIRQ)
+			s->softirqs++;
+		else if (s)
+			s->irqs++;
+	}
+	if (cs->curr_tid == tid) {
+		if (kind == SEEN_FAULT) {
+			cs->acc.faults++;
+			cs->acc.faults_in_sys += in_sys;
+		} else if (kind == SEEN_SOFTIRQ) {
+			cs->acc.softirqs++;
+			cs->acc.softirqs_in_sys += in_sys;
+		} else {
+			cs->acc.irqs++;
+			cs->acc.irqs_in_sys += in_sys;
+		}
+		return;
+	}
+	/* not switched in since load: straight into the record (a fault's thread is current: create it) */
+	if (fault) {
+		r = task_rec(cs, NULL, tid);
+		if (r) {
+			r->ev_count[PERF_EVENT_PAGE_FAULT]++;
+			r->faults_in_sys += in_sys;
+		}
+		return;
+	}
+	r = task_find(tid);
+	if (r && r->tgid) {
+		__sync_fetch_and_add(&r->ev_count[PERF_EVENT_INTERRUPT], 1);
+		if (in_sys)
+			__sync_fetch_and_add(&r->irqs_in_sys, 1);
 	}
 }
 

@@ -55,21 +55,7 @@ struct {
 	__type(value, struct pa_res_rq);
 } rqs SEC(".maps");
 
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(map_flags, BPF_F_MMAPABLE);
-	__uint(max_entries, PA_RES_SYSCALL_NR_MAX); /* x possible CPUs, set by user space before load */
-	__type(key, uint32_t);
-	__type(value, struct pa_res_sys);
-} sys_attr SEC(".maps");
 
-/* This CPU's attribution entry of the syscall in flight (NULL: number out of range). */
-static __always_inline struct pa_res_sys *sys_attr_of(struct pa_res_cpu *cs)
-{
-	uint32_t nr = cs->sys_nr, key = bpf_get_smp_processor_id() * PA_RES_SYSCALL_NR_MAX + nr;
-
-	return nr < PA_RES_SYSCALL_NR_MAX ? bpf_map_lookup_elem(&sys_attr, &key) : NULL;
-}
 
 /*
  * The syscall and sched_switch programs of resource tracking loaded alone;
@@ -204,93 +190,34 @@ int BPF_PROG(res_sched_process_exec, struct task_struct *p, pid_t old_pid, struc
 }
 
 /*
- * Interrupts count for the thread they interrupt, page faults for the thread
- * that takes them. Hard and soft interrupts have fields of their own in acc
- * (a hard interrupt can arrive in the middle of a softirq's update);
- * sched_switch runs with interrupts off.
+ * Interrupts and page faults of resource tracking loaded alone (see the
+ * syscall programs above): res_seen() in resources-sys.h.
  */
-enum { SEEN_IRQ, SEEN_SOFTIRQ, SEEN_FAULT };
-
-static __always_inline void seen(uint32_t kind)
-{
-	struct pa_res_cpu *cs = cpu_state_get();
-	bool fault = kind == SEEN_FAULT, in_sys;
-	struct pa_res_task *r;
-	uint32_t tid;
-
-	if (!cs)
-		return;
-	cnt(cs, fault ? PA_RES_C_FAULTS : PA_RES_C_IRQS, 1);
-	tid = current_tid(cs);
-	if (!tid)
-		return;
-	in_sys = cs->sys_tid != 0;
-	if (in_sys) {
-		struct pa_res_sys *s = sys_attr_of(cs);
-
-		cnt(cs, fault ? PA_RES_C_FAULTS_IN_SYS : PA_RES_C_IRQS_IN_SYS, 1);
-		if (s && kind == SEEN_FAULT)
-			s->faults++;
-		else if (s && kind == SEEN_SOFTIRQ)
-			s->softirqs++;
-		else if (s)
-			s->irqs++;
-	}
-	if (cs->curr_tid == tid) {
-		if (kind == SEEN_FAULT) {
-			cs->acc.faults++;
-			cs->acc.faults_in_sys += in_sys;
-		} else if (kind == SEEN_SOFTIRQ) {
-			cs->acc.softirqs++;
-			cs->acc.softirqs_in_sys += in_sys;
-		} else {
-			cs->acc.irqs++;
-			cs->acc.irqs_in_sys += in_sys;
-		}
-		return;
-	}
-	/* not switched in since load: straight into the record (a fault's thread is current: create it) */
-	if (fault) {
-		r = task_rec(cs, NULL, tid);
-		if (r) {
-			r->ev_count[PERF_EVENT_PAGE_FAULT]++;
-			r->faults_in_sys += in_sys;
-		}
-		return;
-	}
-	r = task_find(tid);
-	if (r && r->tgid) {
-		__sync_fetch_and_add(&r->ev_count[PERF_EVENT_INTERRUPT], 1);
-		if (in_sys)
-			__sync_fetch_and_add(&r->irqs_in_sys, 1);
-	}
-}
-
 SEC("tp_btf/irq_handler_entry")
 int BPF_PROG(res_irq_entry, int irq, struct irqaction *action)
 {
-	seen(SEEN_IRQ);
+	res_seen(SEEN_IRQ);
 	return 0;
 }
 
 SEC("tp_btf/softirq_entry")
 int BPF_PROG(res_softirq_entry, unsigned int vec)
 {
-	seen(SEEN_SOFTIRQ);
+	res_seen(SEEN_SOFTIRQ);
 	return 0;
 }
 
 SEC("tp_btf/page_fault_user")
 int BPF_PROG(res_page_fault_user, unsigned long address, struct pt_regs *regs, unsigned long error_code)
 {
-	seen(SEEN_FAULT);
+	res_seen(SEEN_FAULT);
 	return 0;
 }
 
 SEC("tp_btf/page_fault_kernel")
 int BPF_PROG(res_page_fault_kernel, unsigned long address, struct pt_regs *regs, unsigned long error_code)
 {
-	seen(SEEN_FAULT);
+	res_seen(SEEN_FAULT);
 	return 0;
 }
 

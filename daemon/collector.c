@@ -206,8 +206,9 @@ static uint32_t hook_needed(const struct pa_collector *c, const struct pa_collec
 {
 	uint32_t need = hooks[h].events & cfg->event_mask;
 
-	/* resource tracking's part of each syscall, whatever the mask (sys_enter needs sched_switch) */
-	if (c->carry_res && (h == H_SYS_ENTER || h == H_SYS_EXIT || h == H_SWITCH))
+	/* resource tracking's part, whatever the mask (sys_enter needs sched_switch) */
+	if (c->carry_res && (h == H_SYS_ENTER || h == H_SYS_EXIT || h == H_SWITCH || h == H_IRQ_ENTRY ||
+			     h == H_SOFTIRQ_ENTRY || h == H_PF_USER || h == H_PF_KERNEL))
 		need |= 1;
 
 	/* following children through fork needs fork and exit, whatever the mask */
@@ -301,11 +302,13 @@ static int share_res_maps(struct pa_collector *c)
 		if ((r = bpf_map__reuse_fd(s->maps.cpu_state, c->res.cpu_state)) < 0 ||
 		    (r = bpf_map__reuse_fd(s->maps.tasks, c->res.tasks)) < 0 ||
 		    (r = bpf_map__reuse_fd(s->maps.tasks_hi, c->res.tasks_hi)) < 0 ||
-		    (r = bpf_map__reuse_fd(s->maps.msgs, c->res.msgs)) < 0)
+		    (r = bpf_map__reuse_fd(s->maps.msgs, c->res.msgs)) < 0 ||
+		    (r = bpf_map__reuse_fd(s->maps.sys_attr, c->res.sys_attr)) < 0)
 			return r;
 		return bpf_map__reuse_fd(s->maps.pairs, c->res.pairs);
 	}
 	if ((r = bpf_map__set_max_entries(s->maps.cpu_state, 1)) < 0 ||
+	    (r = bpf_map__set_max_entries(s->maps.sys_attr, 1)) < 0 ||
 	    (r = bpf_map__set_max_entries(s->maps.tasks, 1)) < 0 ||
 	    (r = bpf_map__set_max_entries(s->maps.tasks_hi, lru)) < 0 ||
 	    (r = bpf_map__set_max_entries(s->maps.msgs, lru)) < 0)

@@ -47,8 +47,9 @@ struct pa_res_maps;
 
 /*
  * Load, configure and attach. res: NULL, or resource tracking's maps
- * (daemon/resources.h), on which the sys_enter, sys_exit and sched_switch
- * programs then also do resource tracking's part, sharing the clock reads
+ * (daemon/resources.h), on which the programs on sys_enter, sys_exit,
+ * sched_switch, page faults and interrupt entries then also do resource
+ * tracking's part, sharing the clock reads
  * (its own programs on those hooks stay detached: pa_resources_open(true,
  * ...)); those hooks stay attached then, whatever the event mask.
  * Returns 0 and *ret, or a negative errno:

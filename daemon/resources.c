@@ -44,7 +44,7 @@ struct base {
 
 struct pa_resources {
 	struct resources_bpf *skel;
-	bool carried; /* the collector's programs do our part of each syscall and switch: ours stay detached */
+	bool carried; /* the collector's programs do our part on the hooks they share: ours stay detached */
 	struct bpf_link *links[N_PROGS];
 	const char *unattached[N_PROGS];
 	unsigned int n_unattached;
@@ -135,7 +135,9 @@ static const void *map_in_place(struct bpf_map *m, size_t len)
 static bool is_carried_prog(const struct pa_resources *r, const struct bpf_program *p)
 {
 	return p == r->skel->progs.res_sys_enter_prog || p == r->skel->progs.res_sys_exit_prog ||
-	       p == r->skel->progs.res_sched_switch_prog;
+	       p == r->skel->progs.res_sched_switch_prog || p == r->skel->progs.res_irq_entry ||
+	       p == r->skel->progs.res_softirq_entry || p == r->skel->progs.res_page_fault_user ||
+	       p == r->skel->progs.res_page_fault_kernel;
 }
 
 int pa_resources_attach(struct pa_resources *r, bool on)
@@ -183,6 +185,7 @@ void pa_resources_maps(const struct pa_resources *r, struct pa_res_maps *ret)
 	ret->tasks_hi = bpf_map__fd(r->skel->maps.tasks_hi);
 	ret->msgs = bpf_map__fd(r->skel->maps.msgs);
 	ret->pairs = bpf_map__fd(r->skel->maps.pairs);
+	ret->sys_attr = bpf_map__fd(r->skel->maps.sys_attr);
 }
 
 int pa_resources_open(bool carried, struct pa_resources **ret, const char **ret_why)

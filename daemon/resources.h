@@ -16,7 +16,7 @@ struct pa_resources;
 
 /*
  * Load and attach. carried: the collector's programs will do resource
- * tracking's part of each syscall and switch (opened with pa_resources_maps,
+ * tracking's part of each syscall, switch, fault and interrupt (opened with pa_resources_maps,
  * see daemon/collector.h), so ours are not attached; once it is clear that
  * they will not, pa_resources_set_carried(r, false). Returns 0 and *ret, or
  * a negative errno (-EPERM without root, -ENOSYS when a hook does not
@@ -26,23 +26,23 @@ int pa_resources_open(bool carried, struct pa_resources **ret, const char **ret_
 void pa_resources_free(struct pa_resources *r); /* detaches; NULL is fine */
 
 /*
- * Attach every program (on; not those on sys_enter, sys_exit and sched_switch while carried) or
+ * Attach every program (on; while carried, not those on the hooks the collector's programs share) or
  * detach them all; the maps and their figures stay. Returns 0, or -ENOSYS
  * when no program attached (those that did not are listed in the replies as
  * before). For benchmarks.
  */
 int pa_resources_attach(struct pa_resources *r, bool on);
 
-/* Change whether the collector carries our part of each syscall and switch; attached programs follow. */
+/* Change whether the collector carries our part of those hooks; attached programs follow. */
 int pa_resources_set_carried(struct pa_resources *r, bool carried);
 
 /*
- * The maps that resource tracking's part of each syscall and switch updates
+ * The maps that resource tracking's part of each syscall, switch, fault and interrupt updates
  * (bpf/resources-sys.h), for the collector's programs: descriptors valid
  * while r lives.
  */
 struct pa_res_maps {
-	int cpu_state, tasks, tasks_hi, msgs, pairs;
+	int cpu_state, tasks, tasks_hi, msgs, pairs, sys_attr;
 };
 void pa_resources_maps(const struct pa_resources *r, struct pa_res_maps *ret);
 
