@@ -21,6 +21,11 @@ void pa_collector_free(struct pa_collector *c)
 {
 }
 
+bool pa_collector_reloads(const struct pa_collector *c, const struct pa_collector_config *cfg)
+{
+	return false;
+}
+
 int pa_collector_carry_resources(struct pa_collector *c, bool on)
 {
 	return -ENOSYS;

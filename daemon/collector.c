@@ -65,7 +65,7 @@ struct pa_collector {
 	struct pa_collector_config cfg;
 	struct pa_res_maps res;  /* resource tracking's maps, when has_res */
 	bool has_res;
-	bool carry_res;          /* the syscall programs do resource tracking's part now */
+	bool carry_res;          /* the programs on the shared hooks do resource tracking's part now */
 	struct pa_collector_features features;
 	char why[PERF_EVENT_MAX][WHY_LEN];
 	struct capture_bpf *skel;
@@ -288,8 +288,8 @@ static void unload(struct pa_collector *c)
 }
 
 /*
- * Resource tracking's maps, which the syscall programs update when they
- * carry its part (bpf/resources-sys.h): reused when handed over, else the
+ * Resource tracking's maps, which the programs on the hooks both use update
+ * when they carry its part (bpf/resources-sys.h): reused when handed over, else the
  * object's own copies, as small as possible (never touched then).
  */
 static int share_res_maps(struct pa_collector *c)
@@ -853,6 +853,11 @@ static int save_carry(struct pa_collector *c)
 		c->carry_sys[nr] = sacc;
 	}
 	return 0;
+}
+
+bool pa_collector_reloads(const struct pa_collector *c, const struct pa_collector_config *cfg)
+{
+	return ring_bytes(cfg->buffer_samples) != ring_bytes(c->cfg.buffer_samples);
 }
 
 int pa_collector_configure(struct pa_collector *c, const struct pa_collector_config *cfg)

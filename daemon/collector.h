@@ -79,6 +79,9 @@ void pa_collector_free(struct pa_collector *c); /* detaches; NULL is fine */
  */
 int pa_collector_configure(struct pa_collector *c, const struct pa_collector_config *cfg);
 
+/* Would pa_collector_configure(c, cfg) reload the programs (a new ring size)? */
+bool pa_collector_reloads(const struct pa_collector *c, const struct pa_collector_config *cfg);
+
 const struct pa_collector_features *pa_collector_features(const struct pa_collector *c);
 
 /*

@@ -19,6 +19,7 @@
 #include "daemon.h"
 #include "events.h"
 #include "histogram.h"
+#include "resources.h"
 
 uint64_t pa_now_ns(void)
 {
@@ -290,6 +291,7 @@ int pa_engine_reset(struct pa_daemon *d)
 int pa_engine_apply_config(struct pa_daemon *d)
 {
 	struct pa_collector_config cc = d->cfg.cc;
+	bool swap;
 	int r;
 
 	r = pa_engine_samples_resize(d, cc.buffer_samples);
@@ -300,7 +302,23 @@ int pa_engine_apply_config(struct pa_daemon *d)
 	if (!d->cfg.enabled)
 		cc.event_mask = 0; /* disabled: nothing is captured, statistics stay as they were */
 	pa_alerts_collector_config(d, &cc);
-	return pa_collector_configure(d->collector, &cc);
+	/*
+	 * A new ring size reloads the collector's programs, which carry resource
+	 * tracking's part of the hooks both use: its own programs stand in
+	 * meanwhile (on the same maps, so a syscall may start under one and end
+	 * under the other).
+	 */
+	swap = d->resources && pa_collector_reloads(d->collector, &cc);
+	if (swap) {
+		(void)pa_collector_carry_resources(d->collector, false);
+		(void)pa_resources_set_carried(d->resources, false);
+	}
+	r = pa_collector_configure(d->collector, &cc);
+	if (swap) {
+		(void)pa_resources_set_carried(d->resources, true);
+		(void)pa_collector_carry_resources(d->collector, true);
+	}
+	return r;
 }
 
 static void push_sample(const struct perf_sample *s, void *userdata)

@@ -237,6 +237,12 @@ for mode in default --no-capture; do
 			.count]')
 		want="[$(kv ipc_send "$wl"),$(kv ipc_receive "$wl")]"
 		[ "$got" = "$want" ] || ipc="ipc_send, ipc_receive $got, the workload did $want"
+		# a new ring size reloads the collector's programs; resource tracking goes on
+		"$PA" configure --comm "" -b 4096 >/dev/null
+		out=$("$LOAD" pingpong $N)
+		cor=$("$PA" --json correlate --pid "$(kv pid "$out")" -n 100)
+		n2="$(msgs "$(kv pid "$out")" "$(kv child "$out")") $(msgs "$(kv child "$out")" "$(kv pid "$out")")"
+		[ "$n2" = "$N $N" ] || ipc="$ipc; after a ring resize: $n2 messages"
 	fi
 	pa_stop
 	want_kernel='{"available":true,"why":""}'
