@@ -319,7 +319,7 @@ $(BUILD)/bpf/vmlinux.h: | $(DEPS_STAMP)
 $(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c bpf/capture.h bpf/kernel-defs.h core/hist-layout.h core/token-bucket.h \
 		include/perf-analysis/perf_events.h $(BUILD)/bpf/vmlinux.h
 	$(call msg,BPF,$@)
-	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+	$(Q)$(CLANG) $(BPF_CFLAGS) -MMD -MP -c $< -o $@
 $(BUILD)/bpf/%.skel.h: $(BUILD)/bpf/%.bpf.o
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name $*_bpf > $@
@@ -341,7 +341,7 @@ $(CAPTURE_TEST): $(BUILD)/tests/integration/test-capture.o $(COLLECTOR_OBJ) $(CO
 $(BUILD)/bench/kernel/%.bpf.o: bench/kernel/%.bpf.c $(BUILD)/bpf/vmlinux.h
 	$(call msg,BPF,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+	$(Q)$(CLANG) $(BPF_CFLAGS) -MMD -MP -c $< -o $@
 $(BUILD)/bench/kernel/%.skel.h: $(BUILD)/bench/kernel/%.bpf.o
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name $*_bpf > $@
