@@ -15,7 +15,7 @@
  * syscall that does not block touches one map of ours (the `hot` array:
  * configuration, this CPU's state, the hot counters and a log of buckets
  * and per-syscall statistics, applied to their maps 32 entries at a time),
- * and asks for the thread id only to name the state's owner (see sys_enter).
+ * and asks for no thread id unless a filter or a sample needs it.
  * A syscall's start stays in the per-CPU state and is spilled to the
  * per-thread slot (array indexed by thread id, or task-local storage above
  * it, ~120 ns a lookup) only when its thread is switched out. Run-queue
@@ -589,10 +589,9 @@ static __always_inline void classify(struct pa_bpf_sys_slot *sl, struct pt_regs 
 /*
  * The syscall starts in this CPU's state: no per-thread slot is touched
  * unless the thread is switched out before sys_exit (sched_switch spills it
- * then). Every reported switch on this CPU empties it (the collector
- * attaches sched_switch before sys_enter, detaches it after), but on this
- * kernel some switches are not reported, so the state names its owner and
- * sys_exit takes it only for that thread (a helper call each way, ~10 ns).
+ * then). The state needs no owner's id: every switch on this CPU empties
+ * it, so a busy state belongs to the thread running here (the collector
+ * attaches sched_switch before sys_enter, detaches it after).
  */
 SEC("tp_btf/sys_enter")
 int BPF_PROG(pa_sys_enter, struct pt_regs *regs, long id)
@@ -623,7 +622,7 @@ int BPF_PROG(pa_sys_enter, struct pt_regs *regs, long id)
 	now = bpf_ktime_get_ns();
 	if (cs) {
 		cs->sys.start = now;
-		cs->sys_busy = (uint32_t)bpf_get_current_pid_tgid();
+		cs->sys_busy = 1;
 	}
 	if (rcs)
 		res_sys_started(rcs, send_key, now);
@@ -651,9 +650,8 @@ int BPF_PROG(pa_sys_exit, struct pt_regs *regs, long ret)
 		return 0;
 	mask = h.cfg->event_mask;
 	if (h.cs->sys_busy) {
-		/* the common case: no switch since sys_enter; another thread's after an unreported switch */
-		if (h.cs->sys_busy == (uint32_t)bpf_get_current_pid_tgid())
-			sl = h.cs->sys;
+		/* the common case: no switch since sys_enter */
+		sl = h.cs->sys;
 		h.cs->sys_busy = 0;
 	}
 	if (!(mask & SYS_EVENTS) || !current_ok(h.cfg))
@@ -748,13 +746,8 @@ int BPF_PROG(pa_sched_switch, bool preempt, struct task_struct *prev, struct tas
 	if (!get_hot(&h))
 		return 0;
 	if (h.cs->sys_busy) {
-		/*
-		 * prev leaves in the middle of a syscall: the state moves to its
-		 * slot. Unless it is another thread's: some switches are not
-		 * reported here (see current_tid() in resources-sys.h), and that
-		 * thread's exit will count its syscall as lost.
-		 */
-		struct task_ctx *tc = h.cs->sys_busy == prev->pid ? ctx_of(prev, true) : NULL;
+		/* prev leaves in the middle of a syscall: the state moves to its slot */
+		struct task_ctx *tc = ctx_of(prev, true);
 
 		if (tc)
 			tc->sys = h.cs->sys;

@@ -156,7 +156,7 @@ struct pa_bpf_sys_log {
  * moved (it is odd while the log is being applied).
  */
 struct pa_bpf_cpu_hot {
-	uint32_t sys_busy;    /* 0, or the id of the thread whose syscall in flight sys holds */
+	uint32_t sys_busy;    /* sys holds the syscall in flight of the thread running here */
 	uint32_t reset_gen;
 	struct pa_bpf_sys_slot sys;
 	struct pa_token_bucket tb;

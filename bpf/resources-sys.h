@@ -93,18 +93,12 @@ static __always_inline struct pa_res_cpu *cpu_state_get(void)
 	return bpf_map_lookup_elem(&cpu_state, &cpu);
 }
 
-/*
- * The current thread's id, from the kernel, not cpu_state's curr_tid: on
- * this kernel some switches are not reported (sched_switch shows threads of
- * the init process switched in but never out: perf and bpftrace see the
- * same), and a thread id trusted from the last reported switch put one
- * process's syscalls, and a pipe message it received, on another thread.
- * curr_tid stays what the CPU-time accounting and the pending statistics
- * (acc) go by; a syscall is added to acc only when both agree.
- */
-static __always_inline uint32_t current_tid(void)
+/* The current thread's id: cpu_state's once a switch set it, else (idle, or no switch seen yet) a helper's. */
+static __always_inline uint32_t current_tid(struct pa_res_cpu *cs)
 {
-	return (uint32_t)bpf_get_current_pid_tgid();
+	uint32_t tid = cs->curr_tid;
+
+	return tid ? tid : (uint32_t)bpf_get_current_pid_tgid();
 }
 
 /* Atomic: some counters are bumped from interrupt context too. */
@@ -162,18 +156,9 @@ static __always_inline struct pa_res_task *task_rec(struct pa_res_cpu *cs, struc
 }
 
 /*
- * A channel's key: its inode (the pipe's, or the receiving socket's), by
- * device and number. Not the address of the pipe or socket: a new one can
- * be allocated where a closed one was, and would inherit the old one's
- * pending message (the first receive then took two sends). Inode numbers of
- * pipefs and sockfs come from a counter and are not reused until it wraps.
- */
-#define INODE_KEY(ino, dev) ((uint64_t)(dev) << 32 | (uint32_t)(ino))
-
-/*
  * Channel of an fd if it is a pipe or a Unix socket, else 0. A pipe's two
- * ends share their inode; a Unix socket's sends are keyed by the peer
- * socket's inode, its receives by its own, so both ends name the receiving
+ * ends share their pipe_inode_info; a Unix socket's sends are keyed by the
+ * peer socket, its receives by itself, so both ends name the receiving
  * socket. A receive's channel is never 0 for a pipe or a Unix socket, so
  * kernel capture uses it to tell IPC from other fds too. Direct
  * (fault-safe) loads through BTF pointers, no bpf_probe_read_kernel() calls.
@@ -182,7 +167,6 @@ static __always_inline uint64_t ipc_channel(uint32_t fd, bool send, uint8_t *is_
 {
 	struct task_struct *t = bpf_get_current_task_btf();
 	struct fdtable *fdt = t->files->fdt;
-	struct inode *ino;
 	struct file *f;
 	unsigned int mode;
 
@@ -197,27 +181,21 @@ static __always_inline uint64_t ipc_channel(uint32_t fd, bool send, uint8_t *is_
 					     bpf_core_type_id_kernel(struct kiocb)))->ki_filp;
 	if (!f)
 		return 0;
-	ino = f->f_inode;
-	mode = ino->i_mode & S_IFMT;
+	mode = f->f_inode->i_mode & S_IFMT;
 	if (mode == S_IFIFO)
-		return INODE_KEY(ino->i_ino, ino->i_sb->s_dev);
+		return (uint64_t)(unsigned long)f->private_data;
 	if (mode == S_IFSOCK) {
 		struct socket *sock = bpf_rdonly_cast(f->private_data, bpf_core_type_id_kernel(struct socket));
 		struct sock *sk = sock->sk;
-		struct socket_alloc *peer;
 		struct unix_sock *u;
 
 		if (!sk || sk->__sk_common.skc_family != AF_UNIX)
 			return 0;
 		*is_sock = 1;
 		if (!send)
-			return INODE_KEY(ino->i_ino, ino->i_sb->s_dev);
+			return (uint64_t)(unsigned long)sk;
 		u = bpf_rdonly_cast(sk, bpf_core_type_id_kernel(struct unix_sock));
-		if (!u->peer || !u->peer->sk_socket)
-			return 0;
-		/* the peer's inode: its struct socket is the first member of a struct socket_alloc */
-		peer = bpf_rdonly_cast(u->peer->sk_socket, bpf_core_type_id_kernel(struct socket_alloc));
-		return INODE_KEY(peer->vfs_inode.i_ino, peer->vfs_inode.i_sb->s_dev);
+		return (uint64_t)(unsigned long)u->peer;
 	}
 	return 0;
 }
@@ -333,7 +311,7 @@ static __always_inline struct pa_res_cpu *res_sys_enter(struct pt_regs *regs, lo
 	*send_key = 0;
 	if (!cs)
 		return NULL;
-	cs->sys_tid = current_tid();
+	cs->sys_tid = current_tid(cs);
 	cs->sys_nr = (uint32_t)id;
 	cs->ipc_dir = 0;
 	if (((uint64_t)id < 64 && ((1ull << id) & (LOW_SEND | LOW_RECV))) || id == NR_recvmmsg || id == NR_sendmmsg) {
@@ -424,47 +402,21 @@ static __always_inline int res_sys_exit(long ret, uint64_t now)
 	struct pa_res_task *r;
 	bool err = ret < 0 && ret >= -MAX_ERRNO, slow;
 	uint8_t dir, is_sock = 0;
-	uint32_t tid, nr, arg;
-	uint64_t start, dur, key;
+	uint32_t tid, nr;
+	uint64_t dur, key;
 	int fd;
 
-	if (!cs)
+	/* sys_tid is 0 or the current thread: every switch clears or restores it */
+	if (!cs || !cs->sys_tid)
 		return RES_FD_UNKNOWN;
-	tid = current_tid();
-	if (cs->sys_tid == tid) {
-		/* the common case: this CPU's state is the current thread's syscall */
-		cs->sys_tid = 0;
-		start = cs->sys_start;
-		nr = cs->sys_nr;
-		dir = cs->ipc_dir;
-		key = cs->ipc_key;
-		arg = cs->sys_arg;
-	} else {
-		/*
-		 * Every reported switch clears or restores the CPU's state, but
-		 * some switches are not reported (see current_tid): the state
-		 * may be another thread's (dropped, counted), and the current
-		 * thread's syscall may still be in its record, spilled there by
-		 * a reported switch-out whose switch-in was not.
-		 */
-		struct pa_res_task *sr = task_find(tid);
-
-		if (cs->sys_tid) {
-			cs->sys_tid = 0;
-			cnt(cs, PA_RES_C_SYS_UNOWNED, 1);
-		}
-		if (!sr || !sr->sys_start)
-			return RES_FD_UNKNOWN;
-		start = sr->sys_start;
-		nr = sr->sys_nr;
-		dir = sr->ipc_dir;
-		key = sr->ipc_key;
-		arg = sr->sys_arg;
-		sr->sys_start = 0;
-	}
-	dur = now - start;
+	tid = cs->sys_tid;
+	cs->sys_tid = 0;
+	dur = now - cs->sys_start;
+	nr = cs->sys_nr;
+	dir = cs->ipc_dir;
+	key = cs->ipc_key;
 	if (dir == PA_RES_IPC_RECV) {
-		key = ipc_channel(arg, false, &is_sock);
+		key = ipc_channel((uint32_t)cs->sys_arg, false, &is_sock);
 		if (!key)
 			dir = 0;
 	}
@@ -631,7 +583,7 @@ static __always_inline void res_seen(uint32_t kind)
 	if (!cs)
 		return;
 	cnt(cs, fault ? PA_RES_C_FAULTS : PA_RES_C_IRQS, 1);
-	tid = current_tid();
+	tid = current_tid(cs);
 	if (!tid)
 		return;
 	in_sys = cs->sys_tid != 0;
