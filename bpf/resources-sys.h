@@ -93,12 +93,18 @@ static __always_inline struct pa_res_cpu *cpu_state_get(void)
 	return bpf_map_lookup_elem(&cpu_state, &cpu);
 }
 
-/* The current thread's id: cpu_state's once a switch set it, else (idle, or no switch seen yet) a helper's. */
-static __always_inline uint32_t current_tid(struct pa_res_cpu *cs)
+/*
+ * The current thread's id, from the kernel, not cpu_state's curr_tid: on
+ * this kernel some switches are not reported (sched_switch shows threads of
+ * the init process switched in but never out: perf and bpftrace see the
+ * same), and a thread id trusted from the last reported switch put one
+ * process's syscalls, and a pipe message it received, on another thread.
+ * curr_tid stays what the CPU-time accounting and the pending statistics
+ * (acc) go by; a syscall is added to acc only when both agree.
+ */
+static __always_inline uint32_t current_tid(void)
 {
-	uint32_t tid = cs->curr_tid;
-
-	return tid ? tid : (uint32_t)bpf_get_current_pid_tgid();
+	return (uint32_t)bpf_get_current_pid_tgid();
 }
 
 /* Atomic: some counters are bumped from interrupt context too. */
@@ -311,7 +317,7 @@ static __always_inline struct pa_res_cpu *res_sys_enter(struct pt_regs *regs, lo
 	*send_key = 0;
 	if (!cs)
 		return NULL;
-	cs->sys_tid = current_tid(cs);
+	cs->sys_tid = current_tid();
 	cs->sys_nr = (uint32_t)id;
 	cs->ipc_dir = 0;
 	if (((uint64_t)id < 64 && ((1ull << id) & (LOW_SEND | LOW_RECV))) || id == NR_recvmmsg || id == NR_sendmmsg) {
@@ -402,21 +408,47 @@ static __always_inline int res_sys_exit(long ret, uint64_t now)
 	struct pa_res_task *r;
 	bool err = ret < 0 && ret >= -MAX_ERRNO, slow;
 	uint8_t dir, is_sock = 0;
-	uint32_t tid, nr;
-	uint64_t dur, key;
+	uint32_t tid, nr, arg;
+	uint64_t start, dur, key;
 	int fd;
 
-	/* sys_tid is 0 or the current thread: every switch clears or restores it */
-	if (!cs || !cs->sys_tid)
+	if (!cs)
 		return RES_FD_UNKNOWN;
-	tid = cs->sys_tid;
-	cs->sys_tid = 0;
-	dur = now - cs->sys_start;
-	nr = cs->sys_nr;
-	dir = cs->ipc_dir;
-	key = cs->ipc_key;
+	tid = current_tid();
+	if (cs->sys_tid == tid) {
+		/* the common case: this CPU's state is the current thread's syscall */
+		cs->sys_tid = 0;
+		start = cs->sys_start;
+		nr = cs->sys_nr;
+		dir = cs->ipc_dir;
+		key = cs->ipc_key;
+		arg = cs->sys_arg;
+	} else {
+		/*
+		 * Every reported switch clears or restores the CPU's state, but
+		 * some switches are not reported (see current_tid): the state
+		 * may be another thread's (dropped, counted), and the current
+		 * thread's syscall may still be in its record, spilled there by
+		 * a reported switch-out whose switch-in was not.
+		 */
+		struct pa_res_task *sr = task_find(tid);
+
+		if (cs->sys_tid) {
+			cs->sys_tid = 0;
+			cnt(cs, PA_RES_C_SYS_UNOWNED, 1);
+		}
+		if (!sr || !sr->sys_start)
+			return RES_FD_UNKNOWN;
+		start = sr->sys_start;
+		nr = sr->sys_nr;
+		dir = sr->ipc_dir;
+		key = sr->ipc_key;
+		arg = sr->sys_arg;
+		sr->sys_start = 0;
+	}
+	dur = now - start;
 	if (dir == PA_RES_IPC_RECV) {
-		key = ipc_channel((uint32_t)cs->sys_arg, false, &is_sock);
+		key = ipc_channel(arg, false, &is_sock);
 		if (!key)
 			dir = 0;
 	}
@@ -583,7 +615,7 @@ static __always_inline void res_seen(uint32_t kind)
 	if (!cs)
 		return;
 	cnt(cs, fault ? PA_RES_C_FAULTS : PA_RES_C_IRQS, 1);
-	tid = current_tid(cs);
+	tid = current_tid();
 	if (!tid)
 		return;
 	in_sys = cs->sys_tid != 0;

@@ -143,6 +143,7 @@ enum {
 	PA_RES_C_IO_BYTES_READ,
 	PA_RES_C_IO_BYTES_WRITE,
 	PA_RES_C_IO_NS,
+	PA_RES_C_SYS_UNOWNED,     /* syscall exits whose CPU state was another thread's (an unreported switch) */
 	PA_RES_C_MAX,
 };
 

@@ -681,13 +681,14 @@ static json_t *task_table_json(struct pa_resources *r, const uint64_t raw[PA_RES
 	uint64_t lost = lost_raw(raw, hi_live);
 
 	lost = lost > r->base.lost ? lost - r->base.lost : 0;
-	return json_pack("{sI sI sI sI sI sI sI sI sI sI}",
+	return json_pack("{sI sI sI sI sI sI sI sI sI sI sI}",
 			 "capacity", (json_int_t)(r->slots + (r->hi_needed ? r->hi_max : 0)),
 			 "live", (json_int_t)live, "inserted", (json_int_t)c[PA_RES_C_TASK_INSERT],
 			 "evicted", (json_int_t)lost, "no_space", (json_int_t)c[PA_RES_C_TASK_NOSPACE],
 			 "slots", (json_int_t)r->slots, "reused", (json_int_t)c[PA_RES_C_TASK_REUSED],
 			 "overflow_capacity", (json_int_t)r->hi_max, "overflow_live", (json_int_t)hi_live,
-			 "stale", (json_int_t)c[PA_RES_C_TASK_STALE]);
+			 "stale", (json_int_t)c[PA_RES_C_TASK_STALE],
+			 "syscalls_unowned", (json_int_t)c[PA_RES_C_SYS_UNOWNED]);
 }
 
 /*
