@@ -41,24 +41,29 @@ enum hook {
 #define CREATE_EVENTS (BIT(PERF_EVENT_TASK_CREATE) | BIT(PERF_EVENT_THREAD_CREATE))
 #define EXIT_EVENTS (BIT(PERF_EVENT_TASK_TERMINATE) | BIT(PERF_EVENT_THREAD_TERMINATE))
 
-/* Each hook: its tracepoint and the events that need it attached. */
+/*
+ * Each hook: its tracepoint, the events that need it attached, and whether
+ * it runs resource tracking's part too (bpf/resources-sys.h), which needs it
+ * attached whatever the events while the collector carries that part.
+ */
 static const struct {
 	const char *tp;
 	uint32_t events;
+	bool res;
 } hooks[H_MAX] = {
-	[H_SYS_ENTER] = { "sys_enter", SYS_EVENTS },
-	[H_SYS_EXIT] = { "sys_exit", SYS_EVENTS },
+	[H_SYS_ENTER] = { "sys_enter", SYS_EVENTS, true },
+	[H_SYS_EXIT] = { "sys_exit", SYS_EVENTS, true },
 	/* also moves a syscall in flight from the CPU's state to its thread's slot */
-	[H_SWITCH] = { "sched_switch", BIT(PERF_EVENT_CONTEXT_SWITCH) | CREATE_EVENTS | SYS_EVENTS },
+	[H_SWITCH] = { "sched_switch", BIT(PERF_EVENT_CONTEXT_SWITCH) | CREATE_EVENTS | SYS_EVENTS, true },
 	/* also keeps per-thread slots clean for every event that uses them */
-	[H_NEWTASK] = { "task_newtask", CREATE_EVENTS | SYS_EVENTS },
-	[H_EXIT] = { "sched_process_exit", EXIT_EVENTS },
-	[H_IRQ_ENTRY] = { "irq_handler_entry", BIT(PERF_EVENT_INTERRUPT) },
-	[H_IRQ_EXIT] = { "irq_handler_exit", BIT(PERF_EVENT_INTERRUPT) },
-	[H_SOFTIRQ_ENTRY] = { "softirq_entry", BIT(PERF_EVENT_INTERRUPT) },
-	[H_SOFTIRQ_EXIT] = { "softirq_exit", BIT(PERF_EVENT_INTERRUPT) },
-	[H_PF_USER] = { "page_fault_user", BIT(PERF_EVENT_PAGE_FAULT) },
-	[H_PF_KERNEL] = { "page_fault_kernel", BIT(PERF_EVENT_PAGE_FAULT) },
+	[H_NEWTASK] = { "task_newtask", CREATE_EVENTS | SYS_EVENTS, false },
+	[H_EXIT] = { "sched_process_exit", EXIT_EVENTS, false },
+	[H_IRQ_ENTRY] = { "irq_handler_entry", BIT(PERF_EVENT_INTERRUPT), true },
+	[H_IRQ_EXIT] = { "irq_handler_exit", BIT(PERF_EVENT_INTERRUPT), false },
+	[H_SOFTIRQ_ENTRY] = { "softirq_entry", BIT(PERF_EVENT_INTERRUPT), true },
+	[H_SOFTIRQ_EXIT] = { "softirq_exit", BIT(PERF_EVENT_INTERRUPT), false },
+	[H_PF_USER] = { "page_fault_user", BIT(PERF_EVENT_PAGE_FAULT), true },
+	[H_PF_KERNEL] = { "page_fault_kernel", BIT(PERF_EVENT_PAGE_FAULT), true },
 };
 
 struct pa_collector {
@@ -206,9 +211,7 @@ static uint32_t hook_needed(const struct pa_collector *c, const struct pa_collec
 {
 	uint32_t need = hooks[h].events & cfg->event_mask;
 
-	/* resource tracking's part, whatever the mask (sys_enter needs sched_switch) */
-	if (c->carry_res && (h == H_SYS_ENTER || h == H_SYS_EXIT || h == H_SWITCH || h == H_IRQ_ENTRY ||
-			     h == H_SOFTIRQ_ENTRY || h == H_PF_USER || h == H_PF_KERNEL))
+	if (c->carry_res && hooks[h].res)
 		need |= 1;
 
 	/* following children through fork needs fork and exit, whatever the mask */

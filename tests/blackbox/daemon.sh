@@ -80,3 +80,10 @@ expect_err() {
 	t_fail "stderr lacks '$1': $ERR"
 	return 1
 }
+
+# pa_pair_messages CORRELATE_JSON SENDER_PID RECEIVER_PID: the linked messages from one process to
+# the other in a correlate reply (0 if none).
+pa_pair_messages() {
+	jq --argjson s "$2" --argjson r "$3" \
+		'[.pairs[] | select(.sender_pid == $s and .receiver_pid == $r)] | map(.messages) | add // 0' <<<"$1"
+}

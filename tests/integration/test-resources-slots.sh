@@ -132,10 +132,8 @@ out=$("$LOAD" pingpong $N)
 parent=$(kv pid "$out")
 child=$(kv child "$out")
 cor=$("$PA" --json correlate --pid "$parent" -n 100)
-down=$(jq --argjson p "$parent" --argjson c "$child" \
-	'[.pairs[] | select(.sender_pid == $p and .receiver_pid == $c)] | map(.messages) | add // 0' <<<"$cor")
-up=$(jq --argjson p "$parent" --argjson c "$child" \
-	'[.pairs[] | select(.sender_pid == $c and .receiver_pid == $p)] | map(.messages) | add // 0' <<<"$cor")
+down=$(pa_pair_messages "$cor" "$parent" "$child")
+up=$(pa_pair_messages "$cor" "$child" "$parent")
 if [ "$down" = $N ] && [ "$up" = $N ] && [ "$parent" -ge 1000 ] && [ "$child" -ge 1000 ]; then
 	t_ok
 else

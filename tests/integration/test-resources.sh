@@ -82,10 +82,8 @@ out=$("$LOAD" pingpong $N)
 parent=$(kv pid "$out")
 child=$(kv child "$out")
 cor=$("$PA" --json correlate --pid "$parent" -n 100)
-down=$(jq --argjson p "$parent" --argjson c "$child" \
-	'[.pairs[] | select(.sender_pid == $p and .receiver_pid == $c)] | map(.messages) | add // 0' <<<"$cor")
-up=$(jq --argjson p "$parent" --argjson c "$child" \
-	'[.pairs[] | select(.sender_pid == $c and .receiver_pid == $p)] | map(.messages) | add // 0' <<<"$cor")
+down=$(pa_pair_messages "$cor" "$parent" "$child")
+up=$(pa_pair_messages "$cor" "$child" "$parent")
 plausible=$(jq --argjson p "$parent" '[.pairs[] | select(.sender_pid == $p or .receiver_pid == $p) |
 	.latency_avg_ns > 0 and .latency_avg_ns < 10000000 and .latency_min_ns > 0 and .channel == "pipe"] | all' \
 	<<<"$cor")
@@ -215,10 +213,8 @@ for mode in default --no-capture; do
 	parent=$(kv pid "$out")
 	child=$(kv child "$out")
 	cor=$("$PA" --json correlate --pid "$parent" -n 100)
-	msgs() { jq --argjson s "$1" --argjson r "$2" \
-		'[.pairs[] | select(.sender_pid == $s and .receiver_pid == $r)] | map(.messages) | add // 0' <<<"$cor"; }
-	down=$(msgs "$parent" "$child")
-	up=$(msgs "$child" "$parent")
+	down=$(pa_pair_messages "$cor" "$parent" "$child")
+	up=$(pa_pair_messages "$cor" "$child" "$parent")
 	row=$("$PA" --json top --by syscall --pid "$parent" | jq -c '.rows[0]')
 	sys=$(jq '.by_event.syscall.count // 0' <<<"$row")
 	# each round trip the parent waits in read() for the child: it is switched in again
@@ -241,7 +237,8 @@ for mode in default --no-capture; do
 		"$PA" configure --comm "" -b 4096 >/dev/null
 		out=$("$LOAD" pingpong $N)
 		cor=$("$PA" --json correlate --pid "$(kv pid "$out")" -n 100)
-		n2="$(msgs "$(kv pid "$out")" "$(kv child "$out")") $(msgs "$(kv child "$out")" "$(kv pid "$out")")"
+		n2="$(pa_pair_messages "$cor" "$(kv pid "$out")" "$(kv child "$out")")"
+		n2="$n2 $(pa_pair_messages "$cor" "$(kv child "$out")" "$(kv pid "$out")")"
 		[ "$n2" = "$N $N" ] || ipc="$ipc; after a ring resize: $n2 messages"
 	fi
 	pa_stop
